@@ -1,0 +1,101 @@
+# The toolkit's entry points. Every target depends on `setup`; ENV picks the environment.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PDC := $(BIN)/pdc
+STAMP := $(VENV)/.setup-done
+ENV ?= lab
+STACK ?= lab
+TIER_RUN := scripts/run-tier
+
+.PHONY: setup demo test test-unit test-integration test-kernel test-e2e lint validate show plan \
+        preview up lab-up lab-down lab-status wan-render wan-backup wan-diff wan-push wan-verify \
+        harden site audit controls-doc bench clean
+
+setup: $(STAMP)
+$(STAMP): pyproject.toml requirements.lock requirements-nodeps.txt scripts/setup.sh scripts/debian-packages.txt
+	@bash scripts/setup.sh
+	@touch $@
+
+## The main job end to end on the embedded lab.
+demo: setup
+	@bash scripts/demo.sh
+
+## Everything CI proves: lint, then the unit, integration, kernel and end-to-end tiers.
+test: lint test-unit test-integration test-kernel test-e2e
+
+test-unit: setup
+	@$(TIER_RUN) unit tests/unit
+
+test-integration: setup
+	@$(TIER_RUN) integration tests/integration
+
+test-kernel: setup
+	@$(TIER_RUN) kernel tests/kernel
+
+test-e2e: setup
+	@$(TIER_RUN) e2e tests/e2e
+
+lint: setup
+	@$(BIN)/ruff check pdc stacks network tests bench
+	@$(BIN)/yamllint -s inventories playbooks roles .yamllint.yml
+	@if ls roles/*/tasks/main.yml >/dev/null 2>&1; then $(BIN)/ansible-lint --profile production -q; fi
+
+validate: setup
+	@$(PDC) validate $(ENV)
+
+show: setup
+	@$(PDC) show $(ENV)
+
+plan: setup
+	@$(PDC) plan $(ENV)
+
+# Real Pulumi engine, where the CLI and OpenStack credentials exist.
+preview: setup
+	@cd stacks && PATH=$(CURDIR)/$(BIN):$$PATH pulumi preview --stack $(STACK) --policy-pack policy
+
+up: setup
+	@cd stacks && PATH=$(CURDIR)/$(BIN):$$PATH pulumi up --stack $(STACK) --policy-pack policy
+
+lab-up: setup
+	@$(PDC) lab up $(ENV)
+
+lab-down: setup
+	@$(PDC) lab down $(ENV)
+
+lab-status: setup
+	@$(PDC) lab status $(ENV)
+
+wan-render: setup
+	@$(PDC) wan render $(ENV)
+
+wan-backup: setup
+	@$(PDC) wan backup $(ENV)
+
+wan-diff: setup
+	@$(PDC) wan diff $(ENV)
+
+wan-push: setup
+	@$(PDC) wan push $(ENV) $(if $(APPLY),--apply --yes)
+
+wan-verify: setup
+	@$(PDC) wan verify $(ENV)
+
+harden: setup
+	@$(BIN)/ansible-playbook -i inventories/$(ENV) playbooks/harden.yml $(if $(APPLY),,--check --diff)
+
+site: setup
+	@$(BIN)/ansible-playbook -i inventories/$(ENV) playbooks/site.yml $(if $(APPLY),,--check --diff)
+
+audit: setup
+	@$(PDC) audit $(ENV)
+
+controls-doc: setup
+	@$(PDC) controls doc
+
+## Every benchmark script; one markdown table in bench/results.md.
+bench: setup
+	@$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache reports

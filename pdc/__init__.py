@@ -1,0 +1,1 @@
+"""pdc: the provincial data centre toolkit (environment model, CLI, lab, reports)."""

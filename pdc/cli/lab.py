@@ -1,0 +1,71 @@
+"""`pdc lab up|down|status ENV`: the embedded lab (containers, the VM, the emulated WAN).
+
+Hosts (nspawn containers and the QEMU VM) live in ``pdc.lab.hosts``; the emulated
+switches in ``pdc.lab.switches``. Both keep their state under
+``/var/lib/pdc/lab/<env>/`` so that `down` and a later `up` find everything.
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from pdc.cli.env import load_or_exit
+
+
+@click.group()
+def lab() -> None:
+    """The embedded lab: a local copy of the data centre on this machine."""
+
+
+@lab.command()
+@click.argument("env")
+@click.option("--wan-only", is_flag=True, help="Start only the emulated switches.")
+@click.option("--no-vm", is_flag=True, help="Skip the real-kernel VM hosts.")
+def up(env: str, wan_only: bool, no_vm: bool) -> None:
+    """Start the lab for ENV (idempotent; recovers from a crashed earlier run)."""
+    from pdc.lab import hosts, switches
+
+    environment = load_or_exit(env)
+    if not wan_only:
+        hosts.up(environment, with_vm=not no_vm)
+    switches.up(environment)
+
+
+@lab.command()
+@click.argument("env")
+def down(env: str) -> None:
+    """Stop everything the lab started for ENV and remove its namespaces, mounts and files."""
+    from pdc.lab import hosts, switches
+
+    environment = load_or_exit(env)
+    switches.down(environment)
+    hosts.down(environment)
+
+
+@lab.command()
+@click.argument("env")
+@click.option("--json", "as_json", is_flag=True)
+def status(env: str, as_json: bool) -> None:
+    """Each host and switch with its address and whether a real SSH login works."""
+    from pdc.lab import hosts, switches
+
+    environment = load_or_exit(env)
+    result = {"hosts": hosts.status(environment), "switches": switches.status(environment)}
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"lab {environment.name}")
+    for column in ("kind", "name", "address", "reachable"):
+        table.add_column(column)
+    for kind, items in result.items():
+        for item in items:
+            ok = "[green]yes" if item["reachable"] else "[red]no"
+            table.add_row(kind[:-1] if kind == "hosts" else "switch", item["name"], item["address"], ok)
+    Console().print(table)
+    if not all(i["reachable"] for items in result.values() for i in items):
+        raise SystemExit(1)
