@@ -1,0 +1,3 @@
+from pdc.cli import main
+
+main()
