@@ -1,0 +1,113 @@
+"""`pdc controls`: list the controls catalog and generate docs/controls.md from it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from pdc import paths
+from pdc.controls import Catalog, InvalidCatalog, load_catalog
+
+DOC = paths.DOCS / "controls.md"
+
+
+def catalog_or_exit() -> Catalog:
+    try:
+        return load_catalog()
+    except InvalidCatalog as exc:
+        err = Console(stderr=True, highlight=False, soft_wrap=True)
+        err.print(f"[bold red]the controls catalog is invalid[/] ({len(exc.errors)} error(s)):")
+        for error in exc.errors:
+            err.print(f"  {error}", markup=False)
+        sys.exit(1)
+
+
+@click.group()
+def controls() -> None:
+    """The controls catalog (controls/catalog.yml): list it, document it."""
+
+
+@controls.command("list")
+@click.option("--level", type=click.IntRange(1, 5), help="Only controls a host of this level enforces.")
+@click.option("--role", help="Only controls of this Ansible role.")
+@click.option("--tag", help="Only controls of this area tag.")
+@click.option("--json", "as_json", is_flag=True, help="JSON for machines.")
+def list_(level: int | None, role: str | None, tag: str | None, as_json: bool) -> None:
+    """List controls, optionally filtered by level, role or tag."""
+    catalog = catalog_or_exit()
+    items = catalog.for_level(level) if level else catalog.controls
+    items = [c for c in items if (not role or c.role == role) and (not tag or c.tag == tag)]
+    if as_json:
+        click.echo(json.dumps([c.model_dump() for c in items], ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{len(items)} controls", title_justify="left")
+    for column in ("id", "title", "sev", "level", "role/tag", "kernel", "status"):
+        table.add_column(column)
+    for c in items:
+        table.add_row(c.id, c.title, c.severity, str(c.min_level), f"{c.role}/{c.tag}",
+                      "yes" if c.kernel else "", c.status)
+    Console().print(table)
+
+
+@controls.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=DOC, show_default=True)
+@click.option("--check", is_flag=True, help="Exit 1 if the file differs from the catalog (for CI).")
+def doc(out: Path, check: bool) -> None:
+    """Write docs/controls.md generated from the catalog."""
+    text = render_markdown(catalog_or_exit())
+    if check:
+        current = out.read_text(encoding="utf-8") if out.exists() else ""
+        if current != text:
+            click.echo(f"{out} is out of date: run `pdc controls doc`", err=True)
+            sys.exit(1)
+        click.echo(f"{out} is up to date")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {out}")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(catalog: Catalog) -> str:
+    """The controls document: a summary, then one table per role."""
+    lines = [
+        "# Security controls",
+        "",
+        "Generated from `controls/catalog.yml` by `pdc controls doc`; do not edit by hand.",
+        "",
+        "A host enforces a control when its system's security level (TCVN 11930) is at least the",
+        "control's level. Controls marked *kernel* need a real kernel: they are skipped in",
+        "containers and proven on the lab VM. *opt-in* controls apply only when listed in the",
+        "host's `pdc_controls_opt_in`; *exceptions* are never applied and carry their reason.",
+        "Run one control with `ansible-playbook ... --tags PDC-SSH-003`, or one area with `--tags ssh`.",
+        "",
+        "| level | controls enforced |",
+        "|---|---|",
+    ]
+    for level in range(1, 6):
+        lines.append(f"| {level} | {len(catalog.for_level(level))} |")
+    status = Counter(c.status for c in catalog.controls)
+    lines += ["", f"{len(catalog.controls)} controls: "
+              + ", ".join(f"{n} {s}" for s, n in sorted(status.items())) + ".", ""]
+    for role in catalog.roles:
+        lines += [f"## Role `{role}`", "",
+                  "| id | title | severity | level | CIS Debian 12 v1.1.0 | TCVN group | tag | kernel | status |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for c in catalog.by_role(role):
+            state = c.status if c.status == "implemented" else f"{c.status}: {c.reason}"
+            lines.append(
+                f"| {c.id} | {_cell(c.title)} | {c.severity} | {c.min_level} | {', '.join(c.cis) or '-'} "
+                f"| {c.tcvn_group} | {c.tag} | {'yes' if c.kernel else 'no'} | {_cell(state)} |")
+        lines += ["", "<details><summary>How each is checked</summary>", ""]
+        lines += [f"- **{c.id}**: {_cell(c.check)}" for c in catalog.by_role(role)]
+        lines += ["", "</details>", ""]
+    return "\n".join(lines)
