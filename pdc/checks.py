@@ -34,7 +34,7 @@ class Reporter:
 
 def check_environment(env: Environment) -> list[SourceError]:
     report = Reporter(env)
-    for check in (_plan, _shared_services, _systems, _system_addresses, _sites, _site_vlans):
+    for check in (_plan, _shared_services, _systems, _system_addresses, _sites, _site_vlans, _openstack):
         check(env, report)
     return report.errors
 
@@ -291,3 +291,26 @@ def _site_vlans(env: Environment, report: Reporter) -> None:
             if agency.vlan in used:
                 report(SITES, path, f"VLAN {agency.vlan} is used twice at this site (also {used[agency.vlan]})")
             used[agency.vlan] = key
+
+
+# ------------------------------------------------------------------ openstack (stacks/)
+
+
+def _openstack(env: Environment, report: Reporter) -> None:
+    """Volume types named anywhere must exist; the encrypted one must really be encrypted."""
+    settings = env.settings.openstack
+    if settings is None:
+        return
+    types = settings.volume_types
+    for key in ("default_volume_type", "encrypted_volume_type"):
+        name = getattr(settings, key)
+        if name not in types:
+            report(ENV, ("openstack", key), f"unknown volume type {name!r} (known: {', '.join(types)})")
+    if settings.encrypted_volume_type in types and not types[settings.encrypted_volume_type].encrypted:
+        report(ENV, ("openstack", "encrypted_volume_type"),
+               f"volume type {settings.encrypted_volume_type!r} is not marked encrypted in volume_types")
+    for i, system in enumerate(env.systems):
+        for j, group in enumerate(system.vm_groups):
+            if group.volume_type is not None and group.volume_type not in types:
+                report(SYSTEMS, ("systems", i, "vm_groups", j, "volume_type"),
+                       f"unknown volume type {group.volume_type!r} (known: {', '.join(types)})")

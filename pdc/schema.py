@@ -129,6 +129,25 @@ class LabSettings(Strict):
     switch_base_port: int = Field(22000, ge=1024, le=60000)
 
 
+class VolumeType(Strict):
+    encrypted: bool = Field(description="true when the cloud encrypts this type's volumes (LUKS via Barbican)")
+
+
+class OpenStackSettings(Strict):
+    """What the tenant stacks need to know about the cloud itself (stacks/)."""
+
+    external_network: str = Field(
+        min_length=1, description="provider network for router gateways and floating IPs")
+    domain: str = Field("default", min_length=1, description="Keystone domain of the projects and admin groups")
+    admin_group_role: str = Field("member", min_length=1, description="role a system's admin group gets")
+    volume_types: dict[str, VolumeType] = Field(min_length=1, description="the cloud's volume types")
+    default_volume_type: str = Field(min_length=1, description="volumes of systems below encrypted_from_level")
+    encrypted_volume_type: str = Field(min_length=1, description="volumes of systems at encrypted_from_level+")
+    encrypted_from_level: int = Field(3, ge=1, le=5)
+    app_ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(
+        default_factory=lambda: [8080], min_length=1, description="TCP ports the app zone serves the DMZ on")
+
+
 class EnvironmentFile(Strict):
     name: DnsLabel
     description: str
@@ -138,6 +157,7 @@ class EnvironmentFile(Strict):
     quota_classes: dict[str, QuotaClass] = Field(min_length=1)
     flavors: dict[str, Flavor] = Field(min_length=1)
     lab: LabSettings | None = None
+    openstack: OpenStackSettings | None = Field(None, description="needed by `pdc plan` and the stacks")
 
 
 # ---------------------------------------------------------------- systems.yml
@@ -158,6 +178,7 @@ class VmGroup(Strict):
     lab_kind: Literal["container", "vm"] = Field(
         "container", description="lab only: vm for hosts that prove real-kernel controls"
     )
+    volume_type: str | None = Field(None, description="override of the level's volume type (openstack:)")
 
 
 class QuotaSpec(Strict):
@@ -177,6 +198,8 @@ class System(Strict):
     vm_groups: list[VmGroup] = Field(default_factory=list)
     quota: QuotaSpec
     admin_group: str = Field(min_length=1)
+    network_layout: Literal["per_zone", "shared"] = Field(
+        "per_zone", description="shared: one network holds every zone's subnet (small level 1-2 systems)")
 
 
 class SystemsFile(Strict):
