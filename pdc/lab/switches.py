@@ -1,0 +1,255 @@
+"""The lab's emulated WAN: one emulated Cisco IOS switch per site, all in one background process.
+
+Files under ``/var/lib/pdc/lab/<env>/``:
+- ``switches.json`` (mode 600): the lab's generated credentials and each device's address,
+  the contract the WAN engine and the tests read;
+- ``switches/``: the host key, the process spec, pid, log, ready file and the fault control
+  file; ``down`` removes this folder (credentials stay, so a restarted lab keeps them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from pdc.environment import Environment
+from pdc.lab.errors import LabError
+from pdc.lab.state import LabState, alive, find_pids, kill_pids, read_pid, write_atomic
+from pdc.wan.profiles import profile
+
+ADDRESS = "127.0.0.1"
+START_TIMEOUT = 60.0
+
+
+class Paths:
+    def __init__(self, env: Environment):
+        self.state = LabState(env.name)
+        self.root = self.state.root
+        self.credentials = self.root / "switches.json"
+        self.dir = self.root / "switches"
+        self.host_key = self.dir / "host_key"
+        self.spec = self.dir / "spec.json"
+        self.pid = self.dir / "server.pid"
+        self.log = self.dir / "server.log"
+        self.ready = self.dir / "ready.json"
+        self.control = self.dir / "faults.json"
+
+    @property
+    def marker(self) -> str:
+        """In the server's command line: how `down` finds it even without a pid file."""
+        return str(self.spec)
+
+
+def port_of(env: Environment, site) -> int:
+    base = env.settings.lab.switch_base_port if env.settings.lab else 22000
+    return base + env.site_block(site)
+
+
+def credentials(env: Environment) -> dict:
+    """The lab's switch credentials, generated on first use and kept (mode 600)."""
+    paths = Paths(env)
+    devices = {s.id: {"host": ADDRESS, "port": port_of(env, s)} for s in env.sites}
+    try:
+        data = json.loads(paths.credentials.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        data = {
+            "username": "pdcadmin",
+            "password": secrets.token_urlsafe(18),
+            "secret": secrets.token_urlsafe(18),
+            "snmp_auth": secrets.token_urlsafe(18),
+            "snmp_priv": secrets.token_urlsafe(18),
+        }
+    if data.get("devices") != devices:
+        data["devices"] = devices
+    write_atomic(paths.credentials, json.dumps(data, indent=2, sort_keys=True) + "\n", mode=0o600)
+    return data
+
+
+def _host_key(paths: Paths) -> None:
+    if paths.host_key.exists():
+        return
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption())
+    write_atomic(paths.host_key, key.decode(), mode=0o600)
+
+
+def _running(paths: Paths) -> int | None:
+    pid = read_pid(paths.pid)
+    return pid if alive(pid, paths.marker) else None
+
+
+def up(env: Environment) -> dict:
+    """Start every switch of the environment (idempotent; replaces a stale or changed run)."""
+    paths = Paths(env)
+    paths.dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(paths.dir, 0o700)
+    creds = credentials(env)
+    _host_key(paths)
+    spec = {
+        "env": env.name,
+        "address": ADDRESS,
+        "username": creds["username"],
+        "password": creds["password"],
+        "secret": creds["secret"],
+        "host_key": str(paths.host_key),
+        "control": str(paths.control),
+        "ready": str(paths.ready),
+        "devices": {
+            s.id: {"port": port_of(env, s), "hostname": s.id, "ports": list(profile(s).ports)}
+            for s in env.sites
+        },
+    }
+    text = json.dumps(spec, indent=1, sort_keys=True)
+    pid = _running(paths)
+    if pid and paths.spec.exists() and paths.spec.read_text() == text and paths.ready.exists():
+        return creds  # already up with this very spec
+    _stop(paths)  # a stale run, a crashed one, or a changed environment
+    write_atomic(paths.spec, text, mode=0o600)
+    paths.ready.unlink(missing_ok=True)
+    paths.control.unlink(missing_ok=True)
+    Path(str(paths.control) + ".ack").unlink(missing_ok=True)
+    _check_ports_free(spec)
+    with open(paths.log, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pdc.lab.switchsim.server", str(paths.spec)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True)
+    write_atomic(paths.pid, f"{proc.pid}\n")
+    deadline = time.monotonic() + START_TIMEOUT
+    while not paths.ready.exists():
+        if proc.poll() is not None:
+            tail = paths.log.read_text(errors="replace")[-2000:]
+            raise LabError(f"the emulated WAN exited with {proc.returncode}; log {paths.log}:\n{tail}")
+        if time.monotonic() > deadline:
+            _stop(paths)
+            raise LabError(f"the emulated WAN did not start within {START_TIMEOUT:.0f}s; see {paths.log}")
+        time.sleep(0.02)
+    return creds
+
+
+def _check_ports_free(spec: dict) -> None:
+    import socket
+
+    busy = []
+    for name, item in spec["devices"].items():
+        with socket.socket() as sock:
+            sock.settimeout(0.2)
+            if sock.connect_ex((spec["address"], item["port"])) == 0:
+                busy.append(f"{name}:{item['port']}")
+    if busy:
+        raise LabError(f"ports already in use by another program: {', '.join(busy[:5])}"
+                       f"{' ...' if len(busy) > 5 else ''}; change lab.switch_base_port in environment.yml")
+
+
+def _stop(paths: Paths) -> None:
+    pids = set(find_pids(paths.marker))
+    pid = read_pid(paths.pid)
+    if alive(pid, paths.marker):
+        pids.add(pid)
+    kill_pids(sorted(pids))
+    for path in (paths.pid, paths.ready):
+        path.unlink(missing_ok=True)
+
+
+def down(env: Environment) -> None:
+    """Stop the switch process (by PID) and remove its run files; credentials are kept."""
+    paths = Paths(env)
+    _stop(paths)
+    if paths.dir.exists():
+        for child in paths.dir.iterdir():
+            child.unlink()
+        paths.dir.rmdir()
+
+
+def status(env: Environment) -> list[dict]:
+    """Each switch with its address and whether a real SSH login succeeds (checked concurrently)."""
+    paths = Paths(env)
+    try:
+        creds = json.loads(paths.credentials.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        creds = None
+    running = _running(paths) is not None
+
+    def probe(site) -> dict:
+        port = port_of(env, site)
+        item = {"name": site.id, "address": f"{ADDRESS}:{port}", "reachable": False}
+        if creds and running:
+            item["reachable"] = _login(port, creds["username"], creds["password"])
+        return item
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        return list(pool.map(probe, env.sites))
+
+
+def _login(port: int, username: str, password: str) -> bool:
+    import paramiko
+
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # lab-local host key, regenerated per lab
+    try:
+        client.connect(ADDRESS, port=port, username=username, password=password, timeout=5, banner_timeout=5,
+                       auth_timeout=5, look_for_keys=False, allow_agent=False)
+        channel = client.invoke_shell()
+        channel.settimeout(5)
+        data = b""
+        while not data.rstrip().endswith((b">", b"#")):
+            chunk = channel.recv(4096)
+            if not chunk:
+                return False
+            data += chunk
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return False
+    finally:
+        client.close()
+
+
+# ---------------------------------------------------------------- fault injection
+
+
+def set_fault(env: Environment, site_id: str, fault: dict | None, timeout: float = 5.0) -> dict:
+    """Set (or with None clear) one device's fault; returns once the switch process applied it."""
+    paths = Paths(env)
+    env.site(site_id)  # KeyError for an unknown site
+    if _running(paths) is None:
+        raise LabError(f"the emulated WAN of {env.name} is not running: pdc lab up {env.name} --wan-only")
+    try:
+        data = json.loads(paths.control.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        data = {"generation": 0, "devices": {}}
+    if fault:
+        data["devices"][site_id] = fault
+    else:
+        data["devices"].pop(site_id, None)
+    data["generation"] = int(data.get("generation", 0)) + 1
+    write_atomic(paths.control, json.dumps(data, indent=2, sort_keys=True) + "\n", mode=0o600)
+    ack = Path(str(paths.control) + ".ack")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if json.loads(ack.read_text()).get("generation") == data["generation"]:
+                return data["devices"]
+        except (FileNotFoundError, json.JSONDecodeError):
+            pass
+        time.sleep(0.02)
+    raise LabError(f"the emulated WAN did not apply the fault within {timeout:.0f}s; see {paths.log}")
+
+
+def clear_faults(env: Environment) -> None:
+    paths = Paths(env)
+    if _running(paths) is None:
+        return
+    try:
+        data = json.loads(paths.control.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        data = {"generation": 0, "devices": {}}
+    for site_id in list(data.get("devices", {})):
+        set_fault(env, site_id, None)

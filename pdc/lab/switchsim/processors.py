@@ -1,0 +1,309 @@
+"""IOS command modes on fake-switches' command-processing framework.
+
+fake-switches provides the session, the `enable` password dialogue, `| include` piping
+and sub-mode plumbing; these processors replace its Cisco exec and config processors
+so that every configured line is kept (see ``store``), `end` works, malformed lines
+are refused like IOS does, and the lab's fault injection can act on each line.
+"""
+
+from __future__ import annotations
+
+from fake_switches.cisco.command_processor.default import DefaultCommandProcessor
+from fake_switches.cisco.command_processor.enabled import version_text
+from fake_switches.command_processing.base_command_processor import BaseCommandProcessor
+from fake_switches.command_processing.shell_session import ShellSession
+
+from pdc.lab.switchsim import grammar
+from pdc.lab.switchsim.store import INCOMPLETE, INVALID, ConfigError, Section
+
+
+class DropConnection(Exception):
+    """Raised to make the shell cut the SSH connection (fault injection)."""
+
+
+def _invalid(processor: BaseCommandProcessor, line: str, message: str = INVALID) -> None:
+    if message == INVALID or message.startswith(INVALID):
+        processor.write_line(" " * (len(processor.get_prompt()) + max(0, len(line) - len(line.lstrip()))) + "^")
+    processor.write_line(message)
+    processor.write_line("")
+
+
+class IosSession(ShellSession):
+    def handle_unknown_command(self, line: str) -> None:
+        proc = self.command_processor
+        while proc.sub_processor is not None:
+            proc = proc.sub_processor
+        _invalid(proc, line)
+
+
+class UserProcessor(DefaultCommandProcessor):
+    """`host>`: fake-switches' enable dialogue, plus what Netmiko sends before `enable`."""
+
+    def do_terminal(self, *args):
+        pass
+
+    def do_exit(self, *args):
+        self.is_done = True
+
+    def do_show(self, *args):
+        if args and "version".startswith(args[0]):
+            self.write_line(_version(self.switch_configuration))
+        else:
+            _invalid(self, "show")
+
+
+class ExecProcessor(BaseCommandProcessor):
+    """`host#`: show, configure, write memory, copy."""
+
+    def __init__(self, device, config_processor: ConfigProcessor):
+        super().__init__()
+        self.device = device
+        self.config_processor = config_processor
+
+    def get_prompt(self):
+        return self.device.config.hostname + "#"
+
+    def do_enable(self, *args):
+        pass
+
+    def do_disable(self, *args):
+        self.is_done = True
+
+    def do_terminal(self, *args):
+        pass
+
+    def do_exit(self, *args):
+        self.is_done = True
+
+    def do_end(self, *args):
+        pass
+
+    def do_configure(self, *args):
+        if args and not "terminal".startswith(args[0]):
+            _invalid(self, "configure " + " ".join(args))
+            return
+        self.write_line("Enter configuration commands, one per line.  End with CNTL/Z.")
+        self.move_to(self.config_processor)
+
+    def do_write(self, *args):
+        if args and not "memory".startswith(args[0]):
+            _invalid(self, "write " + " ".join(args))
+            return
+        self._save()
+
+    def do_copy(self, *args):
+        if len(args) == 2 and "running-config".startswith(args[0]) and "startup-config".startswith(args[1]):
+            self._save()
+        else:
+            _invalid(self, "copy " + " ".join(args))
+
+    def _save(self):
+        self.write_line("Building configuration...")
+        self.device.config.save()
+        self.write_line("[OK]")
+
+    def do_show(self, *args):
+        if not args:
+            self.write_line(INCOMPLETE)
+            return
+        what = args[0]
+        rest = list(args[1:])
+        if "running-config".startswith(what) and len(what) >= 3:
+            self._show_config(self.device.config.root)
+        elif "startup-config".startswith(what) and len(what) >= 3:
+            if self.device.config.startup is None:
+                self.write_line("startup-config is not present")
+            else:
+                self._show_config(self.device.config.startup)
+        elif "version".startswith(what):
+            self.write_line(_version(self.switch_configuration))
+        elif "vlan".startswith(what) and (not rest or "brief".startswith(rest[0])):
+            self._show_vlan_brief()
+        elif what == "ip" and len(rest) == 2 and "interface".startswith(rest[0]) and "brief".startswith(rest[1]):
+            self._show_ip_interface_brief()
+        elif what == "ip" and rest and "route".startswith(rest[0]):
+            self._show_ip_route()
+        else:
+            _invalid(self, "show " + " ".join(args))
+
+    def _show_config(self, root: Section):
+        body = self.device.config.render(root)
+        self.write_line("Building configuration...")
+        self.write_line("")
+        self.write_line(f"Current configuration : {len(body)} bytes")
+        for line in body.splitlines():
+            self.write_line(line)
+
+    def _show_vlan_brief(self):
+        config = self.device.config
+        members: dict[int, list[str]] = {}
+        for section in config.sections("interface "):
+            name = section.text.split(" ", 1)[1]
+            if not name.startswith(("FastEthernet", "GigabitEthernet")):
+                continue
+            texts = {c.text for c in section.children}
+            if "switchport mode trunk" in texts or "no switchport" in texts:
+                continue
+            vlan = next((int(t.split()[-1]) for t in texts if t.startswith("switchport access vlan ")), 1)
+            members.setdefault(vlan, []).append(_short(name))
+        self.write_line("")
+        self.write_line("VLAN Name                             Status    Ports")
+        self.write_line("---- -------------------------------- --------- -------------------------------")
+        vlans = []
+        for section in config.sections("vlan "):
+            number = int(section.text.split()[1])
+            name = next((c.text.split(" ", 1)[1] for c in section.children if c.text.startswith("name ")),
+                        "default" if number == 1 else f"VLAN{number:04d}")
+            vlans.append((number, name))
+        for number, name in sorted(vlans):
+            ports = members.get(number, [])
+            chunks = [", ".join(ports[i:i + 4]) for i in range(0, len(ports), 4)] or [""]
+            self.write_line(f"{number:<4} {name:<32} {'active':<9} {chunks[0]}".rstrip())
+            for chunk in chunks[1:]:
+                self.write_line(" " * 48 + chunk)
+
+    def _show_ip_interface_brief(self):
+        self.write_line("Interface              IP-Address      OK? Method Status                Protocol")
+        for section in self.device.config.sections("interface "):
+            name = section.text.split(" ", 1)[1]
+            texts = [c.text for c in section.children]
+            address = next((t.split()[2] for t in texts if t.startswith("ip address ") and "secondary" not in t),
+                           "unassigned")
+            method = "manual" if address != "unassigned" else "unset"
+            down = "shutdown" in texts
+            status = "administratively down" if down else "up"
+            protocol = "down" if down else "up"
+            self.write_line(f"{name:<22} {address:<15} YES {method:<6} {status:<21} {protocol}")
+
+    def _show_ip_route(self):
+        self.write_line("Codes: C - connected, S - static, O - OSPF")
+        self.write_line("")
+        for section in self.device.config.sections("ip route "):
+            words = section.text.split()
+            self.write_line(f"S        {words[2]} [1/0] via {words[4]}")
+
+
+class ConfigProcessor(BaseCommandProcessor):
+    """`host(config)#` and every sub-mode, driven by ``grammar`` and stored in ``store``."""
+
+    def __init__(self, device):
+        super().__init__()
+        self.device = device
+
+    def init(self, *args, **kwargs):
+        super().init(*args, **kwargs)
+        self.mode = "global"
+        self.section: Section = self.device.config.root
+        self.banner: tuple[str, str, list[str]] | None = None
+
+    def get_prompt(self):
+        if self.banner is not None:
+            return ""
+        return f"{self.device.config.hostname}({grammar.PROMPTS[self.mode]})#"
+
+    def parse_and_execute_command(self, line: str) -> bool:
+        if self.banner is not None:
+            self._banner_line(line)
+            return True
+        text = " ".join(line.split())
+        if not text or text.startswith("!"):
+            return True
+        self.device.on_config_line(text)  # fault injection: may raise DropConnection
+        rejected = self.device.rejected(text)
+        if rejected:
+            _invalid(self, line)
+            return True
+        try:
+            self._execute(text)
+        except ConfigError as exc:
+            _invalid(self, line, str(exc))
+        return True
+
+    def _execute(self, text: str) -> None:
+        if text in ("end",) or text == "\x1a":
+            self.is_done = True
+            return
+        if text == "exit":
+            if self.mode == "global":
+                self.is_done = True
+            else:
+                self._leave()
+            return
+        if text.startswith("do "):
+            raise ConfigError(INVALID)
+        if text.startswith("banner "):
+            self._banner_start(text)
+            return
+        negate = text.startswith("no ")
+        body = text[3:] if negate else text
+        # a sub-mode line first; otherwise IOS tries the line globally and leaves the sub-mode
+        if self.mode != "global" and self._apply(self.mode, self.section, body, negate):
+            return
+        if self._apply("global", self.device.config.root, body, negate, leave=True):
+            return
+        if grammar.is_incomplete(self.mode, body) or grammar.is_incomplete("global", body):
+            raise ConfigError(INCOMPLETE)
+        raise ConfigError(INVALID)
+
+    def _apply(self, mode: str, parent: Section, body: str, negate: bool, leave: bool = False) -> bool:
+        rule = grammar.match(mode, body)
+        config = self.device.config
+        if negate:
+            if rule is None and not grammar.DEFAULT_ON[mode].match(body) and \
+                    not any(c.text == body or c.text.startswith(body + " ") for c in parent.children):
+                return False
+            if leave:
+                self._leave()
+            config.negate(parent, mode, body)
+            return True
+        if rule is None:
+            return False
+        if leave:
+            self._leave()
+        if rule.enters:
+            self.section = config.enter(rule.enters, body)
+            self.mode = rule.enters
+            return True
+        config.set(parent, mode, body, rule)
+        return True
+
+    def _leave(self) -> None:
+        self.mode = "global"
+        self.section = self.device.config.root
+
+    # banners: `banner motd ^C`, the text lines, then a line with the delimiter
+    def _banner_start(self, text: str) -> None:
+        words = text.split(" ", 2)
+        if len(words) < 3 or words[1] not in ("motd", "login", "exec"):
+            raise ConfigError(INCOMPLETE if len(words) < 3 else INVALID)
+        rest = words[2]
+        delimiter = "^C" if rest.startswith("^C") else rest[0]
+        after = rest[len(delimiter):]
+        if delimiter in after:  # one-line banner
+            self.device.config.set_banner(words[1], delimiter, [after.split(delimiter)[0]])
+            return
+        self.write_line(f"Enter TEXT message.  End with the character '{delimiter}'.")
+        self.banner = (words[1], delimiter, [after] if after else [])
+
+    def _banner_line(self, line: str) -> None:
+        kind, delimiter, body = self.banner
+        if delimiter in line:
+            head = line.split(delimiter)[0]
+            if head:
+                body.append(head)
+            self.banner = None
+            self.device.config.set_banner(kind, delimiter, body)
+        else:
+            body.append(line.rstrip("\r"))
+
+
+def _short(name: str) -> str:
+    for long, short in (("FastEthernet", "Fa"), ("GigabitEthernet", "Gi"), ("TenGigabitEthernet", "Te")):
+        if name.startswith(long):
+            return short + name[len(long):]
+    return name
+
+
+def _version(switch_configuration) -> str:
+    ports = switch_configuration.ports
+    return version_text(hostname=switch_configuration.name, vlan_port_count=0, port_count=len(ports))
