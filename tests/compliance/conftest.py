@@ -1,0 +1,172 @@
+"""The compliance suite's wiring: targets from --hosts or the environment, per-host items,
+applicability (level, role, kernel, opt-in, exception), facts and evidence.
+
+Run it with ``pdc audit ENV`` or plainly::
+
+    pytest tests/compliance --pdc-env lab --sudo \
+        --hosts=ssh://tthc-web-01 --ssh-config=/var/lib/pdc/lab/lab/ssh_config -n 2
+
+The audit plugin (pdc.audit.plugin) is registered here rather than through
+``pytest_plugins``, which pytest refuses in a conftest below the rootdir when the whole
+tests/ tree is collected.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+
+import pytest
+import testinfra
+
+from pdc import paths
+from pdc.audit import plugin
+from pdc.audit.catalog import catalog, not_applicable_reason
+from pdc.audit.facts import COMMON, Facts
+from pdc.audit.suite import ITEMS_ATTR, Item, Target
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    plugin.add_options(parser)
+    parser.getgroup("pdc").addoption(
+        "--pdc-opt-in", default=os.environ.get("PDC_OPT_IN", ""),
+        help="comma-separated opt-in control ids enabled on the audited hosts (pdc_controls_opt_in)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.pluginmanager.has_plugin("pdc-audit"):
+        config.pluginmanager.register(plugin, "pdc-audit")
+
+
+# ---------------------------------------------------------------- targets
+
+
+def _environment(config):
+    if not hasattr(config, "_pdc_environment"):
+        name = config.getoption("--pdc-env")
+        if name:
+            from pdc.environment import load_environment
+
+            config._pdc_environment = load_environment(name)
+        else:
+            config._pdc_environment = None
+    return config._pdc_environment
+
+
+def targets(config: pytest.Config) -> list[Target]:
+    if hasattr(config, "_pdc_targets"):
+        return config._pdc_targets
+    env = _environment(config)
+    option = config.option
+    ssh_config = option.ssh_config
+    if option.hosts:
+        specs = [s for s in option.hosts.split(",") if s]
+    elif env is not None:
+        specs = [f"ssh://{h.name}" for h in env.hosts]
+        lab_config = paths.STATE / "lab" / env.name / "ssh_config"
+        if ssh_config is None and lab_config.exists():
+            ssh_config = str(lab_config)
+    else:
+        raise pytest.UsageError("tests/compliance needs --hosts=... or --pdc-env ENV (or $PDC_ENV)")
+    by_name = {h.name: h for h in env.hosts} if env else {}
+    out = []
+    for spec in specs:
+        host = testinfra.get_host(spec, ssh_config=ssh_config, ssh_identity_file=option.ssh_identity_file,
+                                  sudo=option.sudo, sudo_user=option.sudo_user)
+        name = plugin.host_name_of(host)
+        out.append(Target(name, host, by_name.get(name), env, ssh_config))
+    config._pdc_targets = out
+    return out
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "target" not in metafunc.fixturenames:
+        return
+    items_of = getattr(metafunc.function, ITEMS_ATTR, None)
+    wants_item = "item" in metafunc.fixturenames
+    params = []
+    for target in targets(metafunc.config):
+        if target.model is None and target.env is not None:
+            found = [Item("-", na=None)]  # setup reports the host as unknown to the environment
+        elif items_of is None or not wants_item:
+            found = [Item("-")]
+        else:
+            found = list(items_of(target)) or [Item("-", na="nothing of this kind on this host")]
+        for it in found:
+            params.append(pytest.param(target, it, id=f"{target.name}:{it.id}"))
+    if wants_item:
+        metafunc.parametrize(("target", "item"), params)
+    else:
+        metafunc.parametrize("target", [p.values[0] for p in params], ids=[p.id for p in params])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # one host's checks stay on one xdist worker, so each host's facts are gathered once
+    if not config.pluginmanager.has_plugin("xdist"):
+        return
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "target" in params:
+            item.add_marker(pytest.mark.xdist_group(params["target"].name))
+
+
+# ---------------------------------------------------------------- fixtures
+
+_FACTS: dict[str, Facts] = {}
+
+
+@pytest.fixture
+def facts(target: Target) -> Facts:
+    found = _FACTS.get(target.name)
+    if found is None:
+        found = _FACTS[target.name] = Facts(target.host)
+        found.prefetch(COMMON)
+    return found
+
+
+@pytest.fixture
+def host(target: Target):
+    return target.host
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest):
+    """Record what was observed, so a passing item has evidence as well as a failing one."""
+    def record(text: str) -> None:
+        request.node.user_properties.append((plugin.EVIDENCE, str(text)))
+    return record
+
+
+@pytest.fixture(autouse=True)
+def _applies(request: pytest.FixtureRequest) -> None:
+    """Skip (not applicable, with the reason) what does not apply to this host."""
+    control_id = plugin.control_of(request.node)
+    params = getattr(getattr(request.node, "callspec", None), "params", {})
+    target = params.get("target")
+    if control_id is None or target is None:
+        return
+    control = catalog().by_id.get(control_id)
+    if control is None:
+        pytest.fail(f"control {control_id} is not in controls/catalog.yml")
+    if target.env is not None and target.model is None:
+        pytest.fail(f"host {target.name} is not a host of environment {target.env.name}")
+    opt_in = frozenset(filter(None, request.config.getoption("--pdc-opt-in").split(",")))
+    reason = not_applicable_reason(control, target.model, None, opt_in)
+    if reason is None and control.kernel:
+        reason = not_applicable_reason(control, target.model, request.getfixturevalue("facts").virt_container())
+    if reason:
+        pytest.skip(reason)
+    item = params.get("item")
+    if isinstance(item, Item) and item.na:
+        pytest.skip(item.na)
+
+
+def remote(target: Target, command: str) -> str:
+    """An ssh command line to the target from this machine (live login probes)."""
+    config = f"-F {shlex.quote(target.ssh_config)} " if target.ssh_config else ""
+    return f"ssh {config}{command}"
+
+
+def lab_ssh_config(env_name: str) -> Path:
+    return paths.STATE / "lab" / env_name / "ssh_config"
