@@ -1,0 +1,222 @@
+"""`pdc lab up|down|status` for the environment's hosts: nspawn containers and QEMU VMs.
+
+``up`` is idempotent: a host whose process and netns are alive is left alone; anything
+else of that host (a killed run's mounts, netns, processes) is cleaned and the host started
+again. ``down`` does not trust records alone: it also finds the lab's processes, mounts and
+netns by their names and paths, so it cleans up after a killed ``up`` too.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from ipaddress import IPv4Network
+
+from pdc.environment import Environment, Host
+from pdc.lab import images, netns, nspawn, proxy, ssh
+from pdc.lab.errors import LabError, require_root, require_tools
+from pdc.lab.state import LabState, find_pids, kill_pids, mounts_under, read_pid
+
+BOOT_TIMEOUT = 120  # seconds from start to a working SSH login (containers need ~2 s)
+BASE_TOOLS = ("ip", "debootstrap", "systemd-nspawn", "ssh", "ssh-keygen", "apt-cacher-ng")
+VM_TOOLS = ("qemu-system-x86_64", "qemu-img", "mkfs.ext4")
+
+
+def selected(env: Environment, with_vm: bool) -> list[Host]:
+    return [h for h in env.hosts if with_vm or h.group.lab_kind != "vm"]
+
+
+def gateway_network(env: Environment) -> IPv4Network:
+    lab = env.settings.lab
+    if lab is None or lab.gateway_network is None:
+        raise LabError(f"{env.root.name}/environment.yml: lab.gateway_network is not set; the lab hosts need "
+                       "it (the link from this machine to the lab core, e.g. 10.99.0.0/30)")
+    return lab.gateway_network
+
+
+def zone_subnets(env: Environment, hosts: list[Host]) -> list[IPv4Network]:
+    return sorted({env.zone_subnet(h.system, h.zone) for h in hosts})
+
+
+@contextmanager
+def locked(state: LabState):
+    """One up/down at a time per lab (a second caller waits)."""
+    state.root.mkdir(parents=True, exist_ok=True)
+    with open(state.root / ".hosts.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def up(env: Environment, with_vm: bool = True) -> dict:
+    require_root("pdc lab up")
+    hosts = selected(env, with_vm)
+    vms = [h for h in hosts if h.group.lab_kind == "vm"]
+    require_tools(*BASE_TOOLS, *(VM_TOOLS if vms else ()))
+    gateway = gateway_network(env)
+    state = LabState(env.name)
+    with locked(state):
+        return _up(env, state, hosts, gateway)
+
+
+def _up(env: Environment, state: LabState, hosts: list[Host], gateway: IPv4Network) -> dict:
+    started = time.monotonic()
+    containers = [h for h in hosts if h.group.lab_kind == "container"]
+    vms = [h for h in hosts if h.group.lab_kind == "vm"]
+    machine_addr = netns.machine_address(gateway)
+    proxy.mirror_endpoint(env, machine_addr)  # a wrong mirror URL fails before anything starts
+    state.run.mkdir(parents=True, exist_ok=True)
+    ssh.ensure_client_key(state)
+
+    # base trees (and the VM image) build in parallel; the first run spends most of its time here
+    needed = {images.Image(h.group.os, h.group.lab_kind) for h in hosts}
+    with ThreadPoolExecutor(max_workers=len(needed) or 1) as pool:
+        trees = dict(zip(needed, pool.map(images.ensure, needed), strict=True))
+
+    zones = zone_subnets(env, env.hosts)  # every zone with a host, so a later VM finds its bridge
+    if not netns.core_ok(state.core_ns, state.uplink, zones):
+        _stop_everything(state, env)  # host links hang off the core: without it they are all stale
+        state.run.mkdir(parents=True, exist_ok=True)
+        netns.setup_core(state.core_ns, state.uplink, gateway, env.plan.tenants, zones)
+    proxy.ensure(state, env, machine_addr)
+
+    for host in hosts:
+        ssh.ensure_host_keys(state, host.name)
+    ssh.write_client_files(state, {h.name: str(h.address) for h in env.hosts})
+
+    fresh = []
+    for host in containers:
+        if nspawn.running(state, host.name):
+            continue
+        _start_container(env, state, host, trees[images.Image(host.group.os, "container")])
+        fresh.append(host)
+
+    vm_jobs = []
+    if vms:
+        from pdc.lab import vm
+
+        vm_jobs = [(h, vm.Vm(env, state, h)) for h in vms]
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
+        waits = {h.name: pool.submit(_wait_container, state, h, deadline) for h in containers}
+        waits.update({h.name: pool.submit(job.ensure) for h, job in vm_jobs})
+        failures = []
+        for name, future in waits.items():
+            try:
+                future.result()
+            except LabError as exc:
+                failures.append(f"{name}: {exc}")
+    if failures:
+        raise LabError("lab hosts did not come up:\n" + "\n".join(failures))
+
+    record = {
+        "env": env.name,
+        "ssh_config": str(state.ssh_config),
+        "key": str(state.key),
+        "known_hosts": str(state.known_hosts),
+        "hosts": {
+            h.name: {"address": str(h.address), "kind": h.group.lab_kind, "os": h.group.os,
+                     "user": images.ADMIN}
+            for h in hosts
+        },
+    }
+    # hosts up from an earlier `up` (e.g. the VM when this one said --no-vm) stay recorded
+    previous = state.read_hosts().get("hosts", {})
+    for name, item in previous.items():
+        if name not in record["hosts"] and _still_running(env, state, name):
+            record["hosts"][name] = item
+    record["started_seconds"] = round(time.monotonic() - started, 1)
+    state.write_hosts(record)
+    return record
+
+
+def _still_running(env: Environment, state: LabState, name: str) -> bool:
+    try:
+        host = env.host(name)
+    except StopIteration:
+        return False
+    if host.group.lab_kind == "vm":
+        from pdc.lab import vm
+
+        return vm.Vm(env, state, host).running()
+    return nspawn.running(state, name)
+
+
+def _start_container(env: Environment, state: LabState, host: Host, tree) -> None:
+    _stop_container(state, host.name)  # leftovers of a killed run
+    subnet = env.zone_subnet(host.system, host.zone)
+    ns = state.host_ns(host.name)
+    netns.add(ns)
+    netns.attach_host(state.core_ns, ns, _peer(env, host), host.address, subnet)
+    p = nspawn.paths_of(state, host.name)
+    nspawn.mount_overlay(tree, p)
+    nspawn.personalise(
+        p["root"], hostname=host.name, fqdn=f"{host.name}.{env.settings.shared_services.domain}",
+        address=str(host.address), sources=proxy.sources_list(env, images.SUITES[host.group.os]),
+        authorized_key=ssh.public_key(state), host_keys=state.hostkeys(host.name) / "etc/ssh",
+    )
+    nspawn.start(state, host.name)
+
+
+def _peer(env: Environment, host: Host) -> str:
+    return f"v{env.hosts.index(host)}"
+
+
+def _wait_container(state: LabState, host: Host, deadline: float) -> None:
+    pid_file = nspawn.paths_of(state, host.name)["pid"]
+
+    def alive() -> bool:
+        return nspawn.running(state, host.name)
+
+    if not ssh.wait_login(state, host.name, deadline, check_alive=alive):
+        log = nspawn.paths_of(state, host.name)["log"]
+        tail = log.read_text(errors="replace")[-1500:] if log.exists() else "(no console log)"
+        why = "SSH login timed out" if alive() else f"systemd-nspawn (pid {read_pid(pid_file)}) exited"
+        raise LabError(f"{why}; console log {log}:\n{tail}")
+
+
+def _stop_container(state: LabState, name: str) -> None:
+    p = nspawn.paths_of(state, name)
+    kill_pids([pid for pid in [read_pid(p["pid"])] if pid] + find_pids(str(p["root"])))
+    nspawn.cleanup(state, name)
+
+
+def _stop_everything(state: LabState, env: Environment) -> None:
+    """Every process, mount, netns and link of this lab's hosts side, found by name and path."""
+    pids = find_pids(str(state.run))
+    kill_pids(pids, timeout=15)
+    for mount in mounts_under(state.run):
+        nspawn.unmount(mount)
+    for ns in netns.listed(state.ns_prefix):
+        netns.delete(ns)
+    netns.delete_uplink(state.uplink, env.plan.tenants)
+    if state.run.exists():
+        shutil.rmtree(state.run)
+
+
+def down(env: Environment) -> None:
+    require_root("pdc lab down")
+    require_tools("ip")
+    state = LabState(env.name)
+    with locked(state):
+        _stop_everything(state, env)
+        state.hosts_file.unlink(missing_ok=True)
+    leftovers = netns.listed(state.ns_prefix) + [str(m) for m in mounts_under(state.run)]
+    if leftovers:
+        raise LabError(f"`pdc lab down {env.name}` left: {', '.join(leftovers)}")
+
+
+def status(env: Environment) -> list[dict]:
+    """Every host of the environment, with a real SSH login as the measure of reachable."""
+    state = LabState(env.name)
+    up_hosts = state.read_hosts().get("hosts", {})
+
+    def check(host: Host) -> dict:
+        reachable = host.name in up_hosts and state.ssh_config.exists() and ssh.login(state, host.name)
+        return {"name": host.name, "address": str(host.address), "reachable": bool(reachable),
+                "kind": host.group.lab_kind, "os": host.group.os}
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(check, env.hosts))

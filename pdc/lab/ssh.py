@@ -1,0 +1,94 @@
+"""The lab's SSH identity: one client key per lab, host keys per host, ssh_config and known_hosts.
+
+Host keys are generated once per host and kept in the lab's state, so known_hosts stays true
+across down/up and clients check host keys strictly (no StrictHostKeyChecking=no).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from pdc.lab.images import ADMIN
+from pdc.lab.shell import run
+from pdc.lab.state import LabState, write_atomic
+
+
+def ensure_client_key(state: LabState) -> Path:
+    if not state.key.exists() or not state.key.with_suffix(".pub").exists():
+        state.root.mkdir(parents=True, exist_ok=True)
+        state.key.unlink(missing_ok=True)
+        state.key.with_suffix(".pub").unlink(missing_ok=True)
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"pdc-lab-{state.env}", "-f", str(state.key)])
+    state.key.chmod(0o600)
+    return state.key
+
+
+def public_key(state: LabState) -> str:
+    return state.key.with_suffix(".pub").read_text()
+
+
+def ensure_host_keys(state: LabState, host: str) -> Path:
+    """``<state>/hostkeys/<host>/etc/ssh/ssh_host_*``: made once (ssh-keygen -A), then reused."""
+    root = state.hostkeys(host)
+    if not (root / "etc/ssh/ssh_host_ed25519_key.pub").exists():
+        tmp = Path(tempfile.mkdtemp(prefix=f".{host}.", dir=root.parent if root.parent.exists() else None))
+        (tmp / "etc/ssh").mkdir(parents=True)
+        run(["ssh-keygen", "-A", "-f", str(tmp)])
+        if root.exists():
+            shutil.rmtree(root)
+        root.parent.mkdir(parents=True, exist_ok=True)
+        tmp.rename(root)
+    return root / "etc/ssh"
+
+
+def write_client_files(state: LabState, hosts: dict[str, str]) -> None:
+    """ssh_config (one Host block per lab host) and known_hosts, for {name: address}."""
+    known, blocks = [], []
+    for name, address in sorted(hosts.items()):
+        for pub in sorted((state.hostkeys(name) / "etc/ssh").glob("ssh_host_*_key.pub")):
+            kind, key = pub.read_text().split()[:2]
+            known.append(f"{name},{address} {kind} {key}")
+        blocks.append(
+            f"Host {name}\n"
+            f"  HostName {address}\n"
+            f"  User {ADMIN}\n"
+            f"  IdentityFile {state.key}\n"
+            f"  IdentitiesOnly yes\n"
+            f"  UserKnownHostsFile {state.known_hosts}\n"
+            f"  StrictHostKeyChecking yes\n"
+            f"  HostKeyAlias {name}\n"
+            f"  ConnectTimeout 5\n"
+            f"  BatchMode yes\n"
+            f"  LogLevel ERROR\n"
+        )
+    write_atomic(state.known_hosts, "\n".join(known) + "\n")
+    header = f"# Written by `pdc lab up {state.env}`: one block per lab host.\n"
+    write_atomic(state.ssh_config, header + "\n".join(blocks))
+
+
+def ssh_cmd(state: LabState, host: str, command: str) -> list[str]:
+    return ["ssh", "-F", str(state.ssh_config), host, command]
+
+
+def login(state: LabState, host: str, command: str = "true", timeout: float = 15) -> bool:
+    """A real SSH login as the admin user that runs command; True when it exits 0."""
+    try:
+        return subprocess.run(ssh_cmd(state, host, command), capture_output=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL).returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
+
+
+def wait_login(state: LabState, host: str, deadline: float, check_alive=None) -> bool:
+    """Retry a login until it works or the monotonic deadline passes (or check_alive() says no)."""
+    while time.monotonic() < deadline:
+        if login(state, host, timeout=max(1.0, min(15.0, deadline - time.monotonic()))):
+            return True
+        if check_alive is not None and not check_alive():
+            return False
+        time.sleep(0.3)
+    return False

@@ -1,0 +1,186 @@
+"""Where one lab keeps its files, and how it finds (and ends) what it started.
+
+Layout of ``/var/lib/pdc/lab/<env>/``:
+- ``id_ed25519``, ``known_hosts``, ``ssh_config``, ``hostkeys/``: the lab's identity; kept
+  across down/up so known host keys and the VM snapshot stay valid.
+- ``vm/<host>/``: a VM's disk and memory snapshot (kept: later starts resume it).
+- ``hosts.json``: what is up (read by the inventory plugin and the pytest fixtures).
+- ``hosts-run/``: everything a run of the hosts side creates (overlays, pid files, logs, sockets); ``down`` removes it.
+
+Recovery after a killed ``up`` does not trust pid files alone: every process the lab starts
+carries the lab's run directory in its command line, so ``down`` also finds orphans by scanning
+/proc, and ends each one by its PID.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pdc import paths
+
+
+@dataclass(frozen=True)
+class LabState:
+    env: str
+
+    @property
+    def root(self) -> Path:
+        return paths.STATE / "lab" / self.env
+
+    @property
+    def run(self) -> Path:
+        return self.root / "hosts-run"  # the switches keep their own files elsewhere in root
+
+    @property
+    def key(self) -> Path:
+        return self.root / "id_ed25519"
+
+    @property
+    def known_hosts(self) -> Path:
+        return self.root / "known_hosts"
+
+    @property
+    def ssh_config(self) -> Path:
+        return self.root / "ssh_config"
+
+    @property
+    def hosts_file(self) -> Path:
+        return self.root / "hosts.json"
+
+    def hostkeys(self, host: str) -> Path:
+        return self.root / "hostkeys" / host
+
+    def host_run(self, host: str) -> Path:
+        return self.run / "hosts" / host
+
+    def vm_dir(self, host: str) -> Path:
+        return self.root / "vm" / host
+
+    # netns names are global on the machine: prefix them with the environment
+    @property
+    def core_ns(self) -> str:
+        return f"pdc-{self.env}-core"
+
+    def host_ns(self, host: str) -> str:
+        return f"pdc-{self.env}-{host}"
+
+    @property
+    def ns_prefix(self) -> str:
+        return f"pdc-{self.env}-"
+
+    @property
+    def uplink(self) -> str:
+        """The machine's end of the link to the lab core (interface names hold 15 bytes)."""
+        return f"pdc-{self.env}"[:15]
+
+    def read_hosts(self) -> dict:
+        try:
+            return json.loads(self.hosts_file.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+
+    def write_hosts(self, data: dict) -> None:
+        write_atomic(self.hosts_file, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    tmp.chmod(mode)
+    tmp.replace(path)
+
+
+# ---------------------------------------------------------------- processes
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def alive(pid: int | None, marker: str) -> bool:
+    """The PID runs and is still ours (its command line names our run directory)."""
+    return bool(pid) and marker in cmdline(pid)
+
+
+def read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def find_pids(marker: str) -> list[int]:
+    """Processes whose command line names marker (the lab's run directory) or whose root is below it.
+
+    The second catches a container's own processes when its systemd-nspawn is already gone.
+    """
+    own = os.getpid()
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == own:
+            continue
+        pid = int(entry)
+        try:
+            root = os.readlink(f"/proc/{pid}/root")
+        except OSError:
+            root = ""
+        if marker in cmdline(pid) or root == marker or root.startswith(marker + "/"):
+            out.append(pid)
+    return out
+
+
+def kill_pids(pids: list[int], timeout: float = 10.0) -> None:
+    """SIGTERM each PID, wait for them to go, SIGKILL what is left."""
+    pids = [p for p in pids if p]
+    for pid in pids:
+        _signal(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = [p for p in pids if _running(p)]
+        if not pids:
+            return
+        time.sleep(0.1)
+    for pid in pids:
+        _signal(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(_running(p) for p in pids):
+        time.sleep(0.1)
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    # a zombie has exited; its parent (not us) reaps it
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+# ---------------------------------------------------------------- mounts
+
+
+def mounts_under(prefix: Path) -> list[Path]:
+    """Mount points below prefix in this mount namespace, deepest first."""
+    out = []
+    text = Path("/proc/self/mountinfo").read_text()
+    for line in text.splitlines():
+        point = line.split()[4].replace("\\040", " ")
+        if point == str(prefix) or point.startswith(str(prefix) + "/"):
+            out.append(Path(point))
+    return sorted(set(out), key=lambda p: len(p.parts), reverse=True)

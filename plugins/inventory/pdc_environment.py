@@ -1,0 +1,169 @@
+"""Ansible inventory from the environment model (inventories/<env>/): no host list typed twice.
+
+Hosts, groups and addresses come from ``pdc.environment``. Where the hosts really are comes
+from one of two sources, named in the ``hosts.pdc.yml`` file next to the environment files:
+
+- ``source: lab``: the embedded lab's state (``/var/lib/pdc/lab/<env>/hosts.json``, written by
+  ``pdc lab up``): the hosts that are up, with the lab's SSH key and known_hosts.
+- ``source: model``: production; addresses from the model, overridden by a saved
+  ``pulumi stack output --json`` file (``pulumi_outputs``, or env var PDC_PULUMI_OUTPUTS) whose
+  output ``hosts`` is {hostname: {address, system, level, zone, groups}}.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from ansible.errors import AnsibleParserError
+from ansible.plugins.inventory import BaseInventoryPlugin
+
+DOCUMENTATION = r"""
+name: pdc_environment
+short_description: hosts of a pdc environment (model + lab state or Pulumi outputs)
+description:
+  - Reads inventories/<env>/environment.yml, systems.yml and sites.yml through pdc.environment.
+  - The inventory source is a file named C(hosts.pdc.yml) inside the environment folder.
+options:
+  plugin:
+    description: must be pdc_environment
+    required: true
+    choices: [pdc_environment]
+  source:
+    description: C(lab) for the embedded lab's state, C(model) for production (plus Pulumi outputs).
+    type: str
+    default: model
+    choices: [lab, model]
+  pulumi_outputs:
+    description: path (relative to the repository root or absolute) of a saved C(pulumi stack output --json).
+    type: str
+    required: false
+  admin_user:
+    description: the admin account Ansible logs in as.
+    type: str
+    default: pdcadmin
+"""
+
+HOST_FILE = "hosts.pdc.yml"
+
+
+class InventoryModule(BaseInventoryPlugin):
+    NAME = "pdc_environment"
+
+    def verify_file(self, path):
+        return super().verify_file(path) and os.path.basename(path) == HOST_FILE
+
+    def parse(self, inventory, loader, path, cache=True):
+        super().parse(inventory, loader, path, cache)
+        self._read_config_data(path)
+        try:
+            from pdc.environment import InvalidEnvironment, load_environment
+        except ImportError as exc:
+            raise AnsibleParserError(f"{path}: the pdc package is not importable ({exc}); run Ansible from "
+                                     "the project's .venv (make setup)") from exc
+        env_dir = Path(path).resolve().parent
+        try:
+            env = load_environment(env_dir)
+        except InvalidEnvironment as exc:
+            raise AnsibleParserError(f"{env_dir}: invalid environment:\n{exc}") from exc
+        if self.get_option("source") == "lab":
+            placed = self._lab(env)
+        else:
+            placed = self._production(env, path)
+        for host in env.hosts:
+            if host.name not in placed:
+                continue
+            self._add(env, host, placed[host.name])
+
+    def _add(self, env, host, hostvars: dict) -> None:
+        from pdc.hostvars import environment_vars
+
+        name = self.inventory.add_host(host.name)
+        for group in host.ansible_groups:
+            self.inventory.add_group(group)
+            self.inventory.add_child(group, name)
+        facts = {
+            "pdc_environment": env.name,
+            "pdc_system": host.system.id,
+            "pdc_vm_group": host.group.name,
+            "pdc_level": host.level,
+            "pdc_zone": host.zone,
+            "pdc_os": host.group.os,
+            "pdc_roles": list(host.group.roles),
+            "pdc_ip_forwarding": host.group.ip_forwarding,
+            "pdc_lab_kind": host.group.lab_kind,
+            "pdc_address": str(host.address),
+            **environment_vars(env, host),  # shared services and networks the roles read (pdc.hostvars)
+            "ansible_user": self.get_option("admin_user"),
+            "ansible_python_interpreter": "/usr/bin/python3",
+            **hostvars,
+        }
+        for key, value in facts.items():
+            self.inventory.set_variable(name, key, value)
+
+    def _lab(self, env) -> dict[str, dict]:
+        from pdc.lab.state import LabState
+
+        state = LabState(env.name)
+        record = state.read_hosts()
+        up = record.get("hosts", {})
+        if not up:
+            self.display.warning(f"lab {env.name} is not up (no {state.hosts_file}): run `pdc lab up {env.name}`;"
+                                 " listing the model's hosts")
+        ssh_args = (f"-o UserKnownHostsFile={state.known_hosts} -o StrictHostKeyChecking=yes "
+                    "-o IdentitiesOnly=yes")
+        out = {}
+        for host in env.hosts:
+            if up and host.name not in up:
+                continue  # e.g. the VM host after `pdc lab up --no-vm`
+            item = up.get(host.name, {})
+            out[host.name] = {
+                "ansible_host": item.get("address", str(host.address)),
+                "ansible_ssh_private_key_file": str(state.key),
+                "ansible_ssh_common_args": ssh_args,
+                "pdc_lab_up": bool(item),
+            }
+        for kind in ("container", "vm"):
+            group = f"lab_{kind}s"
+            self.inventory.add_group(group)
+            for host in env.hosts:
+                if host.name in out and host.group.lab_kind == kind:
+                    self.inventory.add_child(group, self.inventory.add_host(host.name))
+        return out
+
+    def _production(self, env, path) -> dict[str, dict]:
+        outputs_path = os.environ.get("PDC_PULUMI_OUTPUTS") or self.get_option("pulumi_outputs")
+        outputs = {}
+        if outputs_path:
+            outputs = self._read_outputs(env, Path(outputs_path), path)
+        out = {}
+        for host in env.hosts:
+            item = outputs.get(host.name, {})
+            out[host.name] = {"ansible_host": item.get("address", str(host.address))}
+        return out
+
+    def _read_outputs(self, env, outputs_path: Path, config_path: str) -> dict:
+        from pdc import paths
+
+        if not outputs_path.is_absolute():
+            outputs_path = paths.ROOT / outputs_path
+        if not outputs_path.exists():
+            self.display.v(f"{outputs_path}: no saved Pulumi outputs; using the model's addresses")
+            return {}
+        try:
+            hosts = json.loads(outputs_path.read_text())["hosts"]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise AnsibleParserError(f"{outputs_path}: not a `pulumi stack output --json` with a 'hosts' "
+                                     f"output ({exc})") from exc
+        known = {h.name: h for h in env.hosts}
+        for name, item in hosts.items():
+            host = known.get(name)
+            if host is None:
+                raise AnsibleParserError(f"{outputs_path}: host {name} is not in the {env.name} model "
+                                         "(stack and model disagree: run the stack again or fix systems.yml)")
+            for key, expected in (("system", host.system.id), ("zone", host.zone), ("level", host.level)):
+                if key in item and item[key] != expected:
+                    raise AnsibleParserError(f"{outputs_path}: {name}.{key} is {item[key]!r}, the model says "
+                                             f"{expected!r}")
+        return hosts
