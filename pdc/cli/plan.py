@@ -1,0 +1,91 @@
+"""`pdc plan ENV [--json [PATH]]`: the offline tenant plan and its policy check."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from pdc.cli.env import load_or_exit
+
+
+def _short(rtype: str) -> str:
+    """openstack:networking/secGroupRule:SecGroupRule -> networking/SecGroupRule."""
+    if rtype.startswith("pulumi:providers:"):
+        return "provider/" + rtype.split(":")[-1]
+    module = rtype.split(":")[1].split("/")[0]
+    return f"{module}/{rtype.split(':')[-1]}"
+
+
+@click.command()
+@click.argument("env")
+@click.option("--json", "json_out", is_flag=False, flag_value="-", default=None, metavar="[PATH]",
+              help="Write the plan as JSON (top-level 'resources': type, name, inputs) to PATH, or to stdout.")
+def plan(env: str, json_out: str | None) -> None:
+    """Plan the OpenStack tenants of ENV offline (Pulumi mocks) and check the level policies.
+
+    Exits 1 if a mandatory policy is violated, naming the resource and the policy.
+    """
+    environment = load_or_exit(env)
+    from pdc.plan import plan as make_plan  # Pulumi is heavy: import only when planning
+
+    to_stdout = json_out == "-"
+    console = Console(stderr=to_stdout)
+    result = make_plan(environment)
+
+    if json_out:
+        text = json.dumps(result.to_json(), ensure_ascii=False, indent=2)
+        if to_stdout:
+            click.echo(text)
+        else:
+            Path(json_out).write_text(text + "\n", encoding="utf-8")
+            console.print(f"plan written to {json_out}")
+
+    _print_summary(console, environment, result.summary())
+
+    violations = result.violations
+    if not violations:
+        console.print("[green]policies: no violations[/] "
+                      f"({', '.join(p.name for p in _policy_objects())})")
+        return
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for v in violations:
+        level = "mandatory" if v.mandatory else "advisory"
+        err.print(f"[red]{level} policy violation[/] {v}", markup=True)
+    if result.mandatory_violations:
+        err.print(f"[bold red]{len(result.mandatory_violations)} mandatory policy violation(s): "
+                  "nothing may be applied[/]")
+        sys.exit(1)
+
+
+def _print_summary(console: Console, environment, summary: dict[str, Counter]) -> None:
+    """Like `pulumi preview`'s resource counts: a column per tenant, a row per resource type."""
+    levels = {s.id: s.level for s in environment.systems}
+    tenants = sorted(summary, key=lambda t: (t == "(stack)", t))
+    total: Counter = Counter()
+    for counts in summary.values():
+        total.update(counts)
+    table = Table(title=f"Plan for {environment.name}: resources to create, by tenant", title_justify="left")
+    table.add_column("resource type")
+    for tenant in tenants:
+        label = f"{tenant}\nlevel {levels[tenant]}" if tenant in levels else tenant
+        table.add_column(label, justify="right")
+    table.add_column("total", justify="right", style="bold")
+    for rtype in sorted(total, key=_short):
+        table.add_row(_short(rtype), *[str(summary[t].get(rtype, "")) for t in tenants], str(total[rtype]))
+    table.add_row("[bold]total", *[f"[bold]{sum(summary[t].values())}" for t in tenants],
+                  str(sum(total.values())), end_section=True)
+    console.print(table)
+    console.print(f"[bold]+ {sum(total.values())} to create[/] in "
+                  f"{len([t for t in tenants if t != '(stack)'])} tenants")
+
+
+def _policy_objects():
+    from pdc.plan import policies
+
+    return policies().POLICIES
