@@ -56,7 +56,8 @@ def plan(env: str, json_out: str | None) -> None:
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     for v in violations:
         level = "mandatory" if v.mandatory else "advisory"
-        err.print(f"[red]{level} policy violation[/] {v}", markup=True)
+        err.print(f"[red]{level} policy violation[/] ", end="")
+        err.print(str(v), markup=False)
     if result.mandatory_violations:
         err.print(f"[bold red]{len(result.mandatory_violations)} mandatory policy violation(s): "
                   "nothing may be applied[/]")

@@ -321,10 +321,10 @@ def _quotas_cover_plan(args: StackValidationArgs, report: ReportViolation) -> No
                 continue
             limit = q.props.get(field)
             if limit is None:
-                report(f"{q.name}: quota {field} is not set (a provider may send it as 0); {used:g} planned",
+                report(f"quota {field} is not set (a provider may send it as 0); {used:g} planned",
                        q.urn)
             elif float(limit) != -1 and float(limit) < used:
-                report(f"{q.name}: quota {field}={float(limit):g} is below the {used:g} planned for {tenant}",
+                report(f"quota {field}={float(limit):g} is below the {used:g} planned for {tenant}",
                        q.urn)
 
 

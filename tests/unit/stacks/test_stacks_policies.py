@@ -1,0 +1,82 @@
+"""Each policy of the pack, proven by an environment that violates it: the plan fails and
+names that policy and the offending resource. The edits are to copies of inventories/lab."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from stacks_support import group, lab_copy, system
+
+from pdc.cli import main
+from pdc.environment import load_environment
+from pdc.plan import plan
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def open_management(env, systems):
+    env["shared_services"]["management"] = ["0.0.0.0/0"]  # "admins come from anywhere"
+
+
+def flat_level2_with_dmz_and_db(env, systems):
+    tthc = system(systems, "tthc")
+    tthc["level"] = 2  # so only the db rule is broken, not level-3 separation
+    tthc["network_layout"] = "shared"
+
+
+def flat_level3(env, systems):
+    tthc = system(systems, "tthc")
+    tthc["zones"] = ["app", "db"]  # no DMZ: no gateway, so only the separation rule is broken
+    tthc["vm_groups"] = [g for g in tthc["vm_groups"] if g["zone"] != "dmz"]
+    tthc["network_layout"] = "shared"
+
+
+def cheap_volumes_at_level3(env, systems):
+    group(systems, "tthc", "db")["volume_type"] = "standard"
+
+
+def level4_single_instances(env, systems):
+    system(systems, "tthc")["level"] = 4  # every tthc group has one instance
+
+
+def too_few_floating_ips(env, systems):
+    env["quota_classes"]["standard"]["floating_ips"] = 0  # tthc has a DMZ host
+
+
+CASES = [
+    (open_management, "no-admin-ports-from-anywhere", "tthc-base-ingress-tcp-22-0.0.0.0_0"),
+    (flat_level2_with_dmz_and_db, "db-zone-not-exposed", "tthc-edge-db"),
+    (flat_level3, "level3-separate-zone-networks", "tthc-net"),
+    (cheap_volumes_at_level3, "level3-encrypted-volumes", "tthc-db-01-boot"),
+    (level4_single_instances, "level4-anti-affinity", "tthc-"),
+    (too_few_floating_ips, "quotas-cover-plan", "tthc-network"),
+]
+
+
+@pytest.mark.parametrize(("edit", "policy", "resource"), CASES, ids=[c[1] for c in CASES])
+def test_violating_environment_fails_naming_the_policy(tmp_path, edit, policy, resource):
+    root = lab_copy(tmp_path, edit)
+    result = plan(load_environment(root))
+    assert {v.policy for v in result.violations} == {policy}, [str(v) for v in result.violations]
+    assert any(v.resource.startswith(resource) for v in result.violations), [str(v) for v in result.violations]
+    assert all(v.mandatory for v in result.violations)
+
+
+def test_cli_exits_1_naming_policy_and_resource(tmp_path):
+    cli = CliRunner().invoke(main, ["plan", str(lab_copy(tmp_path, cheap_volumes_at_level3))])
+    assert cli.exit_code == 1
+    assert "[level3-encrypted-volumes] tthc-db-01-boot: volume tthc-db-01-boot of level-3 system tthc uses " \
+           "volume type standard" in cli.stderr
+    assert "2 mandatory policy violation(s)" in cli.stderr  # the boot and the data volume
+
+
+def test_quota_violation_names_the_field_and_numbers(tmp_path):
+    result = plan(load_environment(lab_copy(tmp_path, too_few_floating_ips)))
+    assert [v.message for v in result.violations] == [
+        "quota floatingip=0 is below the 1 planned for tthc"]
+
+
+def test_level4_violation_names_every_tier(tmp_path):
+    result = plan(load_environment(lab_copy(tmp_path, level4_single_instances)))
+    tiers = sorted(v.message.split()[2] for v in result.violations)
+    assert tiers == ["tthc/app", "tthc/db", "tthc/web"]
