@@ -87,6 +87,12 @@ def _running(paths: Paths) -> int | None:
     return pid if alive(pid, paths.marker) else None
 
 
+def is_up(env: Environment) -> bool:
+    """The environment's emulated WAN is running (the WAN engine then talks to it)."""
+    paths = Paths(env)
+    return _running(paths) is not None and paths.credentials.exists()
+
+
 def up(env: Environment) -> dict:
     """Start every switch of the environment (idempotent; replaces a stale or changed run)."""
     paths = Paths(env)

@@ -199,7 +199,7 @@ MODES: dict[str, list[Rule]] = {
 # `no cdp run` is stored; `cdp run` removes it again.
 DEFAULT_ON = {
     "global": re.compile(r"^(?:cdp run|ip http server|ip http secure-server|service pad|ip domain[- ]lookup|"
-                         r"ip source-route|ip bootp server|ip finger|lldp run)$"),
+                         r"ip source-route|ip bootp server|ip finger)$"),
     "interface": re.compile(r"^(?:ip redirects|ip proxy-arp|ip unreachables|switchport|cdp enable|"
                             r"lldp transmit|lldp receive|ip route-cache|negotiation auto)$"),
     "router": re.compile(rf"^passive-interface {IFACE}$"),

@@ -1,0 +1,209 @@
+"""`pdc wan render|backup|diff|push|verify ENV`: the provincial WAN's switch configs.
+
+Every command validates the environment first (load_or_exit). Secrets come from
+pdc.wan.credentials and are redacted from everything printed or written.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from pdc.cli.env import load_or_exit
+
+console = Console(stderr=True)
+
+
+def _setup(env_name: str, limit: str | None):
+    from pdc.wan import credentials, render
+
+    environment = load_or_exit(env_name)
+    try:
+        sites = render.select(environment, limit)
+        creds = credentials.load(environment)
+    except (render.RenderError, credentials.CredentialsError) as exc:
+        console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        sys.exit(1)
+    return environment, sites, creds
+
+
+def _intended(environment, sites, creds) -> dict[str, str]:
+    from pdc.wan import render
+
+    try:
+        return render.render(environment, creds, sites)
+    except (render.RenderError, ValueError) as exc:
+        console.print(f"[bold red]render error:[/] {exc}", highlight=False)
+        sys.exit(1)
+
+
+limit_option = click.option("--limit", help="A site id, a tier (dc, district, commune), or a comma list.")
+workers_option = click.option("--workers", type=int, default=None,
+                              help="Devices handled at once (default: the measured best, see bench/wan.py).")
+report_option = click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+                             help="Where to write the JSON report (default reports/wan/ENV/ACTION-TIME.json).")
+quiet_option = click.option("--quiet", is_flag=True, help="No progress bar or table; only the summary line.")
+
+
+@click.group()
+def wan() -> None:
+    """Render, back up, diff, push and verify the WAN switches of an environment."""
+
+
+@wan.command("render")
+@click.argument("env")
+@limit_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write one .cfg per device here.")
+@click.option("--platform", type=click.Choice(["cisco_ios", "huawei_vrp"]), help="Override the sites' platform.")
+def render_cmd(env: str, limit: str | None, out: Path | None, platform: str | None) -> None:
+    """Render the intended config of every (or --limit) device; deterministic."""
+    from pdc.wan import render
+
+    environment, sites, creds = _setup(env, limit)
+    try:
+        configs = render.render(environment, creds, sites, platform)
+    except (render.RenderError, ValueError) as exc:
+        console.print(f"[bold red]render error:[/] {exc}", highlight=False)
+        sys.exit(1)
+    redact = creds.redactor()
+    if out:
+        written = render.write(configs, out, redact)
+        click.echo(f"{len(written)} configs written to {out} (secrets redacted)")
+    else:
+        for site_id, text in configs.items():
+            click.echo(f"! ==== {site_id}")
+            click.echo(redact(text), nl=False)
+
+
+def _read_jobs(env: str, limit: str | None, with_intended: bool, backups: bool = False):
+    from pdc.wan import connect
+    from pdc.wan.backup import BackupRun
+    from pdc.wan.verify import ReadJob
+
+    environment, sites, creds = _setup(env, limit)
+    intended = _intended(environment, sites, creds) if with_intended else {}
+    targets = connect.targets(environment, sites)
+    run = BackupRun(environment.name, creds.redactor()) if backups else None
+    jobs = [ReadJob(targets[s.id], intended.get(s.id), creds, run) for s in sites]
+    return environment, jobs, run
+
+
+def _workers(workers: int | None) -> int:
+    from pdc.wan.push import DEFAULT_WORKERS
+
+    return workers or DEFAULT_WORKERS
+
+
+@wan.command()
+@click.argument("env")
+@limit_option
+@workers_option
+@quiet_option
+def backup(env: str, limit: str | None, workers: int | None, quiet: bool) -> None:
+    """Save each device's running config (timestamped folder, one file per device)."""
+    from pdc.wan import report
+    from pdc.wan.verify import backup_device
+
+    environment, jobs, run = _read_jobs(env, limit, with_intended=False, backups=True)
+    results = report.run(jobs, backup_device, _workers(workers), "backup", console, not quiet)
+    if not quiet:
+        report.table(results, f"backup {environment.name} -> {run.dir}", console)
+    click.echo(f"backups in {run.dir}")
+    sys.exit(1 if any(r.failed for r in results) else 0)
+
+
+@wan.command("diff")
+@click.argument("env")
+@limit_option
+@workers_option
+@report_option
+@quiet_option
+def diff_cmd(env: str, limit: str | None, workers: int | None, report_path: Path | None, quiet: bool) -> None:
+    """The remediation each device needs (the dry-run artifact). Exit 0 none, 2 changes, 1 errors."""
+    from pdc.wan import report
+    from pdc.wan.verify import diff_device
+
+    environment, jobs, _ = _read_jobs(env, limit, with_intended=True)
+    results = report.run(jobs, diff_device, _workers(workers), "diff", console, not quiet)
+    if not quiet:
+        for r in results:
+            if r.status == "changes":
+                click.echo(f"! ==== {r.site}: {r.lines} line(s)")
+                click.echo(r.details["remediation"], nl=False)
+        report.table(results, f"diff {environment.name}", console)
+    path = report.write_json(results, "diff", environment.name, report_path, {})
+    console.print(f"report: {path}", highlight=False)
+    if any(r.failed for r in results):
+        sys.exit(1)
+    sys.exit(2 if any(r.status == "changes" for r in results) else 0)
+
+
+@wan.command()
+@click.argument("env")
+@limit_option
+@workers_option
+@report_option
+@quiet_option
+def verify(env: str, limit: str | None, workers: int | None, report_path: Path | None, quiet: bool) -> None:
+    """Compare each device's running config with its intended config. Exit 1 on any drift."""
+    from pdc.wan import report
+    from pdc.wan.verify import verify_device
+
+    environment, jobs, _ = _read_jobs(env, limit, with_intended=True)
+    results = report.run(jobs, verify_device, _workers(workers), "verify", console, not quiet)
+    if not quiet:
+        report.table(results, f"verify {environment.name}", console)
+    path = report.write_json(results, "verify", environment.name, report_path, {})
+    console.print(f"report: {path}", highlight=False)
+    sys.exit(1 if any(r.failed for r in results) else 0)
+
+
+@wan.command()
+@click.argument("env")
+@limit_option
+@click.option("--apply", is_flag=True, help="Really change the devices (default: dry run).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@workers_option
+@report_option
+@quiet_option
+@click.option("--session-logs/--no-session-logs", default=True, help="Redacted Netmiko session logs per device.")
+def push(env: str, limit: str | None, apply: bool, yes: bool, workers: int | None, report_path: Path | None,
+         quiet: bool, session_logs: bool) -> None:
+    """Push only the remediation, verify, save; roll back any device that fails."""
+    import time
+
+    from pdc import paths
+    from pdc.wan import connect, report
+    from pdc.wan.backup import BackupRun
+    from pdc.wan.push import Job, push_device
+
+    environment, sites, creds = _setup(env, limit)
+    intended = _intended(environment, sites, creds)
+    if apply and not yes:
+        click.confirm(f"Push remediation to up to {len(sites)} device(s) of {environment.name}?", abort=True)
+    targets = connect.targets(environment, sites)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    backups = BackupRun(environment.name, creds.redactor(), stamp)
+    session_dir = paths.ROOT / "reports" / "wan" / environment.name / f"sessions-{stamp}" if session_logs else None
+    jobs = [Job(targets[s.id], intended[s.id], creds, apply, backups, session_dir) for s in sites]
+    count = _workers(workers)
+    started = time.monotonic()
+    results = report.run(jobs, push_device, count, "push" if apply else "push (dry run)", console, not quiet)
+    elapsed = time.monotonic() - started
+    if not quiet:
+        if not apply:
+            for r in results:
+                if r.status == "planned":
+                    click.echo(f"! ==== {r.site}: {r.lines} line(s) (dry run)")
+                    click.echo(r.details["remediation"], nl=False)
+        report.table(results, f"push {environment.name}{'' if apply else ' (dry run)'}", console)
+    path = report.write_json(results, "push" if apply else "push-dry-run", environment.name, report_path,
+                             {"apply": apply, "workers": count, "seconds": round(elapsed, 2),
+                              "backups": str(backups.dir)})
+    failed = [r for r in results if r.failed]
+    console.print(f"push {environment.name}: {len(results)} device(s) in {elapsed:.1f}s with {count} workers, "
+                  f"{len(failed)} failed; report: {path}", highlight=False)
+    sys.exit(1 if failed else 0)

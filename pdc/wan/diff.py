@@ -1,0 +1,70 @@
+"""What must change on a device: hier_config 3 remediation (and restore) between two configs.
+
+The remediation is filtered: a device always has VLAN 1, its physical ports and Vlan1,
+so a line that would remove them is never proposed, whatever the intended config says.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hier_config import Platform, WorkflowRemediation, get_hconfig
+
+PLATFORMS = {"cisco_ios": Platform.CISCO_IOS, "huawei_vrp": Platform.HUAWEI_VRP}
+NEVER_REMOVE = re.compile(
+    r"^no (?:vlan 1|interface (?:Vlan1|(?:FastEthernet|GigabitEthernet|TenGigabitEthernet)\S+))$")
+
+
+@dataclass(frozen=True)
+class Change:
+    lines: list[str]  # the config to send, sections closed with `exit`
+    banner: list[str]  # banner lines, pushed apart (they switch off Netmiko's echo check)
+
+    @property
+    def empty(self) -> bool:
+        return not self.lines and not self.banner
+
+    @property
+    def size(self) -> int:
+        return sum(1 for line in self.lines if line != "exit") + (1 if self.banner else 0)
+
+    def text(self) -> str:
+        return "\n".join([line for line in self.lines if line != "exit"] + self.banner) + ("\n" if not self.empty
+                                                                                           else "")
+
+
+def parse(text: str, platform: str = "cisco_ios"):
+    return get_hconfig(PLATFORMS[platform], text)
+
+
+def change(running: str, intended: str, platform: str = "cisco_ios") -> Change:
+    """The lines that turn `running` into `intended` (use it the other way round to restore)."""
+    workflow = WorkflowRemediation(parse(running, platform), parse(intended, platform))
+    return _lines(workflow.remediation_config)
+
+
+def _lines(remediation) -> Change:
+    lines: list[str] = []
+    banner: list[str] = []
+    for child in sorted(remediation.children):
+        if child.text.startswith("banner "):
+            banner.extend(child.text.splitlines())
+            continue
+        if NEVER_REMOVE.match(child.text):
+            continue
+        if child.text.startswith("no ") and child.children:
+            continue  # defensive: hier_config never negates with children
+        lines.append(child.text)
+        if child.children:
+            lines.extend(_children(child, 1))
+            lines.append("exit")
+    return Change(lines, banner)
+
+
+def _children(section, depth: int) -> list[str]:
+    out = []
+    for child in sorted(section.children):
+        out.append(" " * depth + child.text)
+        out.extend(_children(child, depth + 1))
+    return out

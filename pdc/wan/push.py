@@ -1,0 +1,151 @@
+"""Push the remediation to each device, verify, save; on any failure restore that device.
+
+Per device, in one worker thread:
+1. connect (a failure here leaves the device untouched: `unreachable`);
+2. read the running config and back it up (the in-memory copy is the restore point);
+3. compute the hier_config remediation; nothing to do: `unchanged`;
+4. push it with Netmiko's error_pattern (every line's echo and output checked), the banner apart;
+5. read back: the running config must now need no remediation; then `write memory`: `ok`;
+6. any failure in 4-5: reconnect, push the remediation from the current running config back
+   to the backup, read back and compare: `failed-rolled-back`, or `failed-rollback-failed`.
+Other devices carry on; each result says why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pdc.wan import connect, diff
+from pdc.wan.backup import BackupRun
+from pdc.wan.credentials import Credentials
+from pdc.wan.report import Result
+
+# Measured with bench/wan.py on 2 cores (248 emulated switches): see the bench table.
+DEFAULT_WORKERS = 24
+
+
+class PushError(RuntimeError):
+    pass
+
+
+@dataclass
+class Job:
+    target: connect.Target
+    intended: str
+    creds: Credentials
+    apply: bool
+    backups: BackupRun | None
+    session_dir: Path | None
+
+    @property
+    def site(self) -> str:
+        return self.target.site.id
+
+
+def push_device(job: Job) -> Result:
+    redact = job.creds.redactor()
+    log = job.session_dir / f"{job.site}.log" if job.session_dir else None
+    try:
+        conn = connect.connect(job.target, job.creds, log)
+    except Exception as exc:  # noqa: BLE001 - any failure to connect: untouched
+        return Result(job.site, "unreachable", f"untouched: {connect.classify(exc)}")
+    try:
+        try:
+            before = connect.running_config(conn)
+        except Exception as exc:  # noqa: BLE001
+            return Result(job.site, "unreachable", f"untouched: cannot read the running config ({_why(exc)})")
+        backup = str(job.backups.write(job.site, before)) if job.backups else None
+        change = diff.change(before, job.intended)
+        if change.empty:
+            return Result(job.site, "unchanged", backup=backup)
+        if not job.apply:
+            return Result(job.site, "planned", "dry run", lines=change.size, backup=backup,
+                          details={"remediation": redact(change.text())})
+        try:
+            _send(conn, change)
+            after = connect.running_config(conn)
+            left = diff.change(after, job.intended)
+            if not left.empty:
+                first = redact(left.text().splitlines()[0])
+                raise PushError(f"verify: {left.size} intended line(s) missing after the push (first: {first!r})")
+            saved = conn.save_config()
+            if "[OK]" not in saved:
+                raise PushError("write memory did not confirm [OK]")
+            return Result(job.site, "ok", lines=change.size, backup=backup)
+        except Exception as exc:  # noqa: BLE001 - every failure is rolled back
+            reason = redact(_why(exc))
+            _close(conn)
+            conn = None
+            return _rollback(job, before, reason, change.size, backup)
+    finally:
+        if conn is not None:
+            _close(conn)
+
+
+def _send(conn, change: diff.Change) -> None:
+    if change.lines:
+        conn.send_config_set(change.lines, error_pattern=connect.ERROR_PATTERN, read_timeout=30)
+    if change.banner:
+        send_banner(conn, change.banner)
+    conn.set_base_prompt()  # the hostname may have changed
+
+
+def send_banner(conn, lines: list[str]) -> None:
+    """Banner text lines are not commands: send them as a block and check the result once.
+
+    Netmiko's send_config_set would switch off echo checking for the whole set and read each
+    line with a timing loop (2-100 s); here the lines go out together and the prompt ends it.
+    """
+    conn.config_mode()
+    conn.write_channel("\n".join(lines) + "\n")
+    output = conn.read_until_pattern(pattern=re.escape(conn.base_prompt) + r"\(config\)#", read_timeout=30)
+    conn.exit_config_mode()
+    if re.search(connect.ERROR_PATTERN, output):
+        raise PushError("the banner was refused")
+
+
+def _rollback(job: Job, before: str, reason: str, lines: int, backup: str | None) -> Result:
+    log = job.session_dir / f"{job.site}.rollback.log" if job.session_dir else None
+    try:
+        conn = connect.connect(job.target, job.creds, log)
+    except Exception as exc:  # noqa: BLE001
+        return Result(job.site, "failed-rollback-failed",
+                      f"{reason}; rollback: cannot reconnect ({connect.classify(exc)})", lines, backup=backup)
+    try:
+        now = connect.running_config(conn)
+        restore = diff.change(now, before)
+        if not restore.empty:
+            _send(conn, restore)
+        check = diff.change(connect.running_config(conn), before)
+        if not check.empty:
+            return Result(job.site, "failed-rollback-failed",
+                          f"{reason}; rollback: {check.size} line(s) still differ from the backup", lines,
+                          backup=backup)
+        return Result(job.site, "failed-rolled-back", f"{reason}; restored to the pre-push config", lines,
+                      backup=backup, details={"restored_lines": restore.size})
+    except Exception as exc:  # noqa: BLE001
+        return Result(job.site, "failed-rollback-failed", f"{reason}; rollback: {_why(exc)}", lines,
+                      backup=backup)
+    finally:
+        _close(conn)
+
+
+def _why(exc: BaseException) -> str:
+    from netmiko.exceptions import ConfigInvalidException, ReadTimeout
+
+    if isinstance(exc, ConfigInvalidException):
+        return f"device refused a line: {exc}"
+    if isinstance(exc, ReadTimeout):
+        return "no answer from the device (read timeout)"
+    if isinstance(exc, OSError | EOFError):
+        return f"connection lost during the push ({type(exc).__name__}: {exc})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _close(conn) -> None:
+    try:
+        conn.disconnect()
+    except Exception:  # noqa: BLE001, S110 - the session may already be gone
+        pass

@@ -1,0 +1,197 @@
+"""Intended switch configs: the environment model through Jinja2 templates, one per tier.
+
+Templates get a context built only from the environment (addresses, VLANs, services,
+routing, neighbours) plus the credentials; they contain no address, VLAN or server
+literal. Rendering is deterministic: same environment and secrets, same bytes.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from ipaddress import IPv4Network
+from pathlib import Path
+
+import jinja2
+
+from pdc import paths
+from pdc.environment import Environment
+from pdc.schema import Site
+from pdc.wan import profiles
+from pdc.wan.credentials import Credentials
+
+TIERS = ("dc", "district", "commune")
+OSPF_PROCESS = 1
+
+
+class RenderError(RuntimeError):
+    pass
+
+
+def select(env: Environment, limit: str | None) -> list[Site]:
+    """All sites, or those matching --limit: a site id, a tier, or a comma list of them."""
+    if not limit:
+        return list(env.sites)
+    wanted = [w.strip() for w in limit.split(",") if w.strip()]
+    ids = {s.id for s in env.sites}
+    unknown = [w for w in wanted if w not in ids and w not in TIERS]
+    if unknown:
+        raise RenderError(f"--limit: unknown site or tier {', '.join(unknown)} (tiers: {', '.join(TIERS)})")
+    return [s for s in env.sites if s.id in wanted or s.tier in wanted]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A routed point-to-point link: the parent holds the first address, the child the second."""
+
+    subnet: IPv4Network
+    interface: str  # on the side being rendered
+    peer: Site
+
+    @property
+    def parent_address(self):
+        return self.subnet.network_address + 1
+
+    @property
+    def child_address(self):
+        return self.subnet.network_address + 2
+
+
+def ascii_text(text: str) -> str:
+    """Vietnamese to plain ASCII (device descriptions and banners are ASCII-safe)."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def wildcard(net: IPv4Network) -> str:
+    return str(net.hostmask)
+
+
+def _environment() -> jinja2.Environment:
+    loader = jinja2.FileSystemLoader(str(paths.NETWORK / "templates"))
+    jenv = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                              lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    jenv.filters["ascii"] = ascii_text
+    jenv.filters["wildcard"] = wildcard
+    jenv.filters["netmask"] = lambda net: str(net.netmask)
+    jenv.filters["vlan_list"] = lambda ids: ",".join(str(i) for i in sorted(set(ids)))
+    return jenv
+
+
+_JINJA: jinja2.Environment | None = None
+
+
+def context(env: Environment, site: Site, creds: Credentials) -> dict:
+    profile = profiles.profile(site)
+    nets = env.agency_nets(site)
+    access_ports = list(profile.access)
+    per_agency = len(access_ports) // len(nets) if nets else 0
+    access = []
+    for i, port in enumerate(access_ports):
+        index = i // per_agency if per_agency else len(nets)
+        access.append({"name": port, "net": nets[index] if index < len(nets) else None})
+    parent = env.site(site.parent) if site.parent else None
+    uplink = None
+    if parent is not None:
+        if site.uplink is None:
+            raise RenderError(f"site {site.id}: has a parent but no uplink in sites.yml")
+        uplink = Link(env.uplink_subnet(site), site.uplink.interface, parent)
+    downlinks = {}
+    for child in env.children(site):
+        port = profiles.downlink(site, child)
+        downlinks[port] = {
+            "link": Link(env.uplink_subnet(child), port, child),
+            "routing": child.uplink.routing if child.uplink else "static",
+            "area": child.uplink.ospf_area if child.uplink else 0,
+            "site_subnet": env.site_subnet(child),
+            "mgmt_ip": env.mgmt_ip(child),
+        }
+    spare_uplinks = [p for p in profile.uplinks[:1] if uplink is None or p != uplink.interface]
+    if uplink is not None and uplink.interface not in profile.ports:
+        raise RenderError(f"site {site.id}: uplink {uplink.interface} is not a port of {profile.model}")
+    services = env.settings.shared_services
+    routing = site.uplink.routing if site.uplink else "ospf"
+    ospf_children = [d for d in downlinks.values() if d["routing"] == "ospf"]
+    data = {
+        "env": env,
+        "site": site,
+        "hostname": site.id,
+        "domain": services.domain,
+        "profile": profile,
+        "management_vlan": env.settings.vlan_plan.management,
+        "mgmt_ip": env.mgmt_ip(site),
+        "nets": nets,
+        "access": access,
+        "trunk": profile.uplinks[1],
+        "trunk_vlans": [n.agency.vlan for n in nets] + [env.settings.vlan_plan.management],
+        "uplink": uplink,
+        "spare_uplinks": spare_uplinks,
+        "downlinks": [downlinks.get(p) or {"port": p} for p in profile.downlinks],
+        "routing": routing,
+        "ospf_process": OSPF_PROCESS,
+        "ospf_area": site.uplink.ospf_area if site.uplink else 0,
+        "ospf_needed": routing == "ospf" or bool(ospf_children),
+        "static_children": [d for d in downlinks.values() if d["routing"] == "static"],
+        "management_cidrs": env.management_cidrs,
+        "ntp_servers": env.endpoint_addresses("ntp"),
+        "syslog_servers": env.endpoint_addresses("soc_collector"),
+        "syslog_port": services.soc_collector.port,
+        "creds": creds,
+        # structural constants (not environment values): the default route and a host mask
+        "default_net": IPv4Network("0.0.0.0/0"),
+        "host_net": IPv4Network("255.255.255.255/32"),
+    }
+    data["ctx"] = data  # macros take the whole context
+    return data
+
+
+def render_site(env: Environment, site: Site, creds: Credentials, platform: str | None = None) -> str:
+    global _JINJA
+    if _JINJA is None:
+        _JINJA = _environment()
+    platform = platform or site.platform
+    name = f"{platform}/{site.tier}.j2"
+    try:
+        template = _JINJA.get_template(name)
+        text = template.render(**context(env, site, creds))
+        # macros leave blank lines behind; a device config has none
+        return "\n".join(line for line in text.splitlines() if line.strip()) + "\n"
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"no template network/templates/{name} for site {site.id}") from exc
+    except jinja2.UndefinedError as exc:
+        raise RenderError(f"site {site.id}: template {name}: {exc.message}") from exc
+
+
+def render(env: Environment, creds: Credentials, sites: list[Site] | None = None,
+           platform: str | None = None) -> dict[str, str]:
+    return {s.id: render_site(env, s, creds, platform) for s in (sites if sites is not None else env.sites)}
+
+
+def write(configs: dict[str, str], out: Path, redact) -> list[Path]:
+    """Rendered configs to files for review; secrets are redacted (the push renders in memory)."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for site_id, text in sorted(configs.items()):
+        path = out / f"{site_id}.cfg"
+        path.write_text(redact(text))
+        written.append(path)
+    return written
+
+
+def split_banner(config: str) -> tuple[str, list[str]]:
+    """The config without its banner lines, and the banner lines (pushed separately)."""
+    body, banner, inside = [], [], False
+    for line in config.splitlines():
+        if line.startswith("banner "):
+            inside = True
+            banner.append(line)
+            if line.count("^C") >= 2:
+                inside = False
+            continue
+        if inside:
+            banner.append(line)
+            if "^C" in line:
+                inside = False
+            continue
+        body.append(line)
+    return "\n".join(body) + "\n", banner

@@ -1,0 +1,92 @@
+"""Running a job on many devices with a progress bar, then the per-device table and JSON report."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pdc import paths
+
+# push statuses (issue 6); diff/verify add their own (changes, compliant, drift)
+FAILED = {"failed-rolled-back", "failed-rollback-failed", "unreachable", "error", "drift"}
+COLOURS = {"ok": "green", "unchanged": "green", "compliant": "green", "planned": "yellow", "changes": "yellow",
+           "failed-rolled-back": "red", "failed-rollback-failed": "bold red", "unreachable": "red",
+           "error": "red", "drift": "red"}
+
+
+@dataclass
+class Result:
+    site: str
+    status: str
+    reason: str = ""
+    lines: int = 0  # config lines changed (or that would change)
+    seconds: float = 0.0
+    backup: str | None = None
+    details: dict = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED
+
+
+def run(items: list, job: Callable[[object], Result], workers: int, label: str, console: Console,
+        show_progress: bool = True) -> list[Result]:
+    """job(item) for every item on `workers` threads; results in the items' order."""
+    results: dict[int, Result] = {}
+    progress = Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        TextColumn("{task.fields[status]}"), console=console, disable=not show_progress,
+                        transient=False)
+    with progress, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        task = progress.add_task(label, total=len(items), status="")
+        futures = {pool.submit(_timed, job, item): i for i, item in enumerate(items)}
+        counts: Counter = Counter()
+        for future in as_completed(futures):
+            result = future.result()
+            results[futures[future]] = result
+            counts[result.status] += 1
+            progress.update(task, advance=1, status=" ".join(f"{k}:{v}" for k, v in sorted(counts.items())))
+    return [results[i] for i in range(len(items))]
+
+
+def _timed(job, item) -> Result:
+    start = time.monotonic()
+    result = job(item)
+    result.seconds = round(time.monotonic() - start, 3)
+    return result
+
+
+def table(results: list[Result], title: str, console: Console) -> None:
+    tab = Table(title=title, title_justify="left")
+    for column in ("device", "status", "lines", "seconds", "reason"):
+        tab.add_column(column, overflow="fold")
+    for r in results:
+        colour = COLOURS.get(r.status, "white")
+        tab.add_row(r.site, f"[{colour}]{r.status}[/]", str(r.lines), f"{r.seconds:.2f}", r.reason, )
+    console.print(tab)
+    summary = Counter(r.status for r in results)
+    console.print("  ".join(f"{k}: {v}" for k, v in sorted(summary.items())))
+
+
+def write_json(results: list[Result], action: str, env_name: str, path: Path | None, extra: dict) -> Path:
+    if path is None:
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        path = paths.ROOT / "reports" / "wan" / env_name / f"{action}-{stamp}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    summary = Counter(r.status for r in results)
+    data = {
+        "environment": env_name, "action": action, **extra,
+        "summary": dict(sorted(summary.items())),
+        "failed": sorted(r.site for r in results if r.failed),
+        "devices": [asdict(r) for r in results],
+    }
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return path
