@@ -196,6 +196,10 @@ class Environment:
         by_key = {a.key: a for a in self.settings.vlan_plan.agencies}
         return [by_key[k] for k in keys]
 
+    def site_subnet(self, site: Site) -> IPv4Network:
+        """The site's whole block in wan_sites (every agency subnet of the site is inside it)."""
+        return _nth_subnet(self.plan.wan_sites, self.plan.site_prefix, self.site_block(site))
+
     def agency_nets(self, site: Site) -> list[AgencyNet]:
         """One subnet per agency VLAN; its index in the plan fixes its place in the site block."""
         block = _nth_subnet(self.plan.wan_sites, self.plan.site_prefix, self.site_block(site))
