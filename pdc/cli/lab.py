@@ -69,3 +69,31 @@ def status(env: str, as_json: bool) -> None:
     Console().print(table)
     if not all(i["reachable"] for items in result.values() for i in items):
         raise SystemExit(1)
+
+
+@lab.command()
+@click.argument("env")
+@click.argument("site")
+@click.option("--refuse", is_flag=True, help="Refuse TCP connections (the port stops listening).")
+@click.option("--reject-login", is_flag=True, help="Reject every SSH login.")
+@click.option("--reject-command", metavar="CMD", help="Answer `% Invalid input` to this config line (and longer).")
+@click.option("--drop-after", type=int, metavar="N", help="Drop the next session after N config lines (once).")
+@click.option("--clear", is_flag=True, help="Remove this device's faults.")
+def fault(env: str, site: str, refuse: bool, reject_login: bool, reject_command: str | None,
+          drop_after: int | None, clear: bool) -> None:
+    """Inject (or --clear) a fault on one emulated switch; returns once it is in force."""
+    from pdc.lab import switches
+    from pdc.lab.errors import LabError
+
+    environment = load_or_exit(env)
+    wanted = {k: v for k, v in {"refuse": refuse, "reject_login": reject_login, "reject_command": reject_command,
+                                "drop_after": drop_after}.items() if v}
+    if clear == bool(wanted):
+        raise click.UsageError("give one or more faults, or --clear")
+    if site not in {s.id for s in environment.sites}:
+        raise click.UsageError(f"no site {site!r} in {environment.name}")
+    try:
+        devices = switches.set_fault(environment, site, None if clear else wanted)
+    except LabError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps({site: devices.get(site, {})}))

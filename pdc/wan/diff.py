@@ -51,6 +51,9 @@ def _lines(remediation) -> Change:
         if child.text.startswith("banner "):
             banner.extend(child.text.splitlines())
             continue
+        if child.text.startswith("no banner "):
+            lines.append(" ".join(child.text.split()[:3]))  # `no banner motd`: the text is not needed
+            continue
         if NEVER_REMOVE.match(child.text):
             continue
         if child.text.startswith("no ") and child.children:

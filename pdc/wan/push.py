@@ -24,6 +24,8 @@ from pdc.wan.report import Result
 
 # Measured with bench/wan.py on 2 cores (248 emulated switches): see the bench table.
 DEFAULT_WORKERS = 24
+# A config line answers in milliseconds; a dropped session shows only as silence.
+READ_TIMEOUT = 10
 
 
 class PushError(RuntimeError):
@@ -86,7 +88,7 @@ def push_device(job: Job) -> Result:
 
 def _send(conn, change: diff.Change) -> None:
     if change.lines:
-        conn.send_config_set(change.lines, error_pattern=connect.ERROR_PATTERN, read_timeout=30)
+        conn.send_config_set(change.lines, error_pattern=connect.ERROR_PATTERN, read_timeout=READ_TIMEOUT)
     if change.banner:
         send_banner(conn, change.banner)
     conn.set_base_prompt()  # the hostname may have changed
@@ -100,7 +102,7 @@ def send_banner(conn, lines: list[str]) -> None:
     """
     conn.config_mode()
     conn.write_channel("\n".join(lines) + "\n")
-    output = conn.read_until_pattern(pattern=re.escape(conn.base_prompt) + r"\(config\)#", read_timeout=30)
+    output = conn.read_until_pattern(pattern=re.escape(conn.base_prompt) + r"\(config\)#", read_timeout=READ_TIMEOUT)
     conn.exit_config_mode()
     if re.search(connect.ERROR_PATTERN, output):
         raise PushError("the banner was refused")
@@ -136,9 +138,10 @@ def _why(exc: BaseException) -> str:
     from netmiko.exceptions import ConfigInvalidException, ReadTimeout
 
     if isinstance(exc, ConfigInvalidException):
-        return f"device refused a line: {exc}"
+        m = re.search(r"at command: (.*), matched error: (.*)$", str(exc))
+        return f"device refused {m.group(1)!r} ({m.group(2)})" if m else f"device refused a line: {exc}"
     if isinstance(exc, ReadTimeout):
-        return "no answer from the device (read timeout)"
+        return f"no answer from the device within {READ_TIMEOUT}s (connection dropped?)"
     if isinstance(exc, OSError | EOFError):
         return f"connection lost during the push ({type(exc).__name__}: {exc})"
     return f"{type(exc).__name__}: {exc}"

@@ -51,7 +51,7 @@ def _r(pattern: str, key: int | None = None, enters: str | None = None) -> Rule:
 
 GLOBAL = [
     _r(rf"hostname {WORD}", 1),
-    _r(r"service (?:password-encryption|tcp-keepalives-in|tcp-keepalives-out|sequence-numbers)"),
+    _r(r"service (?:password-encryption|tcp-keepalives-in|tcp-keepalives-out|sequence-numbers|pad)"),
     _r(r"service timestamps (?:debug|log) (?:datetime(?: msec)?(?: localtime)?(?: show-timezone)?|uptime)", 3),
     _r(rf"ip domain[- ]name {WORD}", 3),
     _r(r"ip domain[- ]lookup"),

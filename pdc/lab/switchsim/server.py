@@ -40,6 +40,7 @@ class Wan:
         self.control = Path(spec["control"])
         self.control_mtime = None
         self.generation = None
+        self.entries: dict[str, dict] = {}
         for name, item in spec["devices"].items():
             device = Device(name, item["hostname"], item["ports"], spec["secret"])
             self.devices[name] = device
@@ -79,7 +80,11 @@ class Wan:
         self.generation = data.get("generation")
         wanted = data.get("devices", {})
         for name, device in self.devices.items():
-            faults = Faults.from_json(wanted.get(name, {}))
+            entry = wanted.get(name, {})
+            if entry == self.entries.get(name, {}):
+                continue  # unchanged: keep its state (a fired one-shot drop stays fired)
+            self.entries[name] = entry
+            faults = Faults.from_json(entry)
             device.faults = faults
             if faults.refuse:
                 self._stop_listening(name)
