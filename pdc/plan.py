@@ -103,6 +103,7 @@ def run_program(env: Environment) -> Plan:
     import pulumi
     from pulumi.runtime import settings as pulumi_settings
 
+    _skip_source_positions()
     # a fresh loop and root stack per run: pytest-asyncio, or an earlier plan, may have left theirs
     asyncio.set_event_loop(asyncio.new_event_loop())
     pulumi_settings.ROOT.set(None)
@@ -122,6 +123,16 @@ def run_program(env: Environment) -> Plan:
 
     program()
     return Plan(env.name, list(monitor.captured), outputs)
+
+
+def _skip_source_positions() -> None:
+    """Skip the SDK's per-resource stack walk: it only feeds source positions to the engine's
+    diagnostics, which the mocks ignore, and costs about a fifth of an offline plan."""
+    from pulumi.runtime import resource
+    from pulumi.runtime.proto import source_pb2
+
+    if hasattr(resource, "_get_stack_trace"):
+        resource._get_stack_trace = source_pb2.StackTrace
 
 
 def policies():

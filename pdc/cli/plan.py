@@ -32,6 +32,10 @@ def plan(env: str, json_out: str | None) -> None:
     Exits 1 if a mandatory policy is violated, naming the resource and the policy.
     """
     environment = load_or_exit(env)
+    if environment.settings.openstack is None:
+        Console(stderr=True).print(f"[bold red]{environment.root / 'environment.yml'}: no 'openstack:' section[/]"
+                                   " (external_network and volume types are needed to plan tenants)")
+        sys.exit(1)
     from pdc.plan import plan as make_plan  # Pulumi is heavy: import only when planning
 
     to_stdout = json_out == "-"

@@ -3,6 +3,8 @@ names that policy and the offending resource. The edits are to copies of invento
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 from stacks_support import group, lab_copy, system
@@ -80,3 +82,35 @@ def test_level4_violation_names_every_tier(tmp_path):
     result = plan(load_environment(lab_copy(tmp_path, level4_single_instances)))
     tiers = sorted(v.message.split()[2] for v in result.violations)
     assert tiers == ["tthc/app", "tthc/db", "tthc/web"]
+
+
+def test_cli_json_lists_resources_with_type_name_and_inputs(tmp_path):
+    out = tmp_path / "plan.json"
+    cli = CliRunner().invoke(main, ["plan", "lab", "--json", str(out)])
+    assert cli.exit_code == 0, cli.output
+    doc = json.loads(out.read_text())
+    assert doc["violations"] == []
+    by_name = {(r["type"], r["name"]): r for r in doc["resources"]}
+    port = by_name[("openstack:networking/port:Port", "tthc-db-01")]
+    assert port["inputs"]["fixedIps"] == [{"ipAddress": "10.20.10.10", "subnetId": "id-Subnet-tthc-db"}]
+    quota = by_name[("openstack:compute/quotaSetV2:QuotaSetV2", "tthc-compute")]["inputs"]
+    assert isinstance(quota["instances"], int)  # floats from the mocks are shown as integers
+    assert set(doc["outputs"]["hosts"]) == {h.name for h in load_environment("lab").hosts}
+
+    stdout = CliRunner().invoke(main, ["plan", "lab", "--json"])
+    assert stdout.exit_code == 0
+    assert json.loads(stdout.stdout)["resources"] == doc["resources"]
+
+
+def test_environment_without_openstack_settings_is_refused(tmp_path):
+    root = lab_copy(tmp_path, lambda env, systems: env.pop("openstack"))
+    cli = CliRunner().invoke(main, ["plan", str(root)])
+    assert cli.exit_code == 1
+    assert "no 'openstack:' section" in cli.stderr
+
+
+def test_invalid_environment_is_refused_before_planning(tmp_path):
+    root = lab_copy(tmp_path, lambda env, systems: group(systems, "tthc", "db").update(volume_type="gold"))
+    cli = CliRunner().invoke(main, ["plan", str(root)])
+    assert cli.exit_code == 1
+    assert "unknown volume type 'gold'" in cli.stderr
