@@ -18,10 +18,11 @@ from ipaddress import IPv4Network
 from pdc.environment import Environment, Host
 from pdc.lab import images, netns, nspawn, proxy, ssh
 from pdc.lab.errors import LabError, require_root, require_tools
-from pdc.lab.state import LabState, find_pids, kill_pids, mounts_under, read_pid
+from pdc.lab.state import LabState, alive, find_pids, kill_pids, mounts_under, netns_pids, read_pid
 
 BOOT_TIMEOUT = 120  # seconds from start to a working SSH login (containers need ~2 s)
 BASE_TOOLS = ("ip", "debootstrap", "systemd-nspawn", "ssh", "ssh-keygen", "apt-cacher-ng")
+STOP_GRACE = 3  # seconds a container gets to halt before it is killed
 VM_TOOLS = ("qemu-system-x86_64", "qemu-img", "mkfs.ext4")
 
 
@@ -179,14 +180,23 @@ def _wait_container(state: LabState, host: Host, deadline: float) -> None:
 
 def _stop_container(state: LabState, name: str) -> None:
     p = nspawn.paths_of(state, name)
-    kill_pids([pid for pid in [read_pid(p["pid"])] if pid] + find_pids(str(p["root"])))
+    pid = read_pid(p["pid"])
+    _end([pid] if alive(pid, str(p["root"])) else [], [netns.NETNS_DIR / state.host_ns(name)])
     nspawn.cleanup(state, name)
+
+
+def _end(pids: list[int], namespaces: list) -> None:
+    """SIGTERM the lab's own processes (nspawn halts its container), then SIGKILL whatever still
+    lives in the lab's netns: a container whose systemd ignores the halt, or an orphaned one."""
+    kill_pids(pids, timeout=STOP_GRACE)
+    members = [pid for ns in namespaces for pid in netns_pids(ns)]
+    kill_pids(members, timeout=0)
 
 
 def _stop_everything(state: LabState, env: Environment) -> None:
     """Every process, mount, netns and link of this lab's hosts side, found by name and path."""
-    pids = find_pids(str(state.run))
-    kill_pids(pids, timeout=15)
+    namespaces = [netns.NETNS_DIR / ns for ns in netns.listed(state.ns_prefix)]
+    _end(find_pids(str(state.run)), namespaces)
     for mount in mounts_under(state.run):
         nspawn.unmount(mount)
     for ns in netns.listed(state.ns_prefix):

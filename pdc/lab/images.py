@@ -29,7 +29,8 @@ ADMIN = "pdcadmin"
 # python3-apt: Ansible's apt module needs it on the target (LAB-NOTES)
 CONTAINER_PACKAGES = ("systemd-sysv", "openssh-server", "python3", "python3-apt", "sudo", "iproute2",
                       "dbus", "procps")
-VM_PACKAGES = (*CONTAINER_PACKAGES, "linux-image-amd64", "udev", "e2fsprogs")
+# util-linux-extra: hwclock, to set the clock after resuming a snapshot
+VM_PACKAGES = (*CONTAINER_PACKAGES, "linux-image-amd64", "udev", "e2fsprogs", "util-linux-extra")
 RECIPE_VERSION = "3"  # bump when prepare() changes
 
 
@@ -130,10 +131,10 @@ SEED_SERVICE = """\
 [Unit]
 Description=pdc lab: apply the per-lab seed disk (address, keys, hostname)
 DefaultDependencies=no
-After=local-fs.target
+Requires=dev-disk-by\\x2dlabel-pdcseed.device
+After=dev-disk-by\\x2dlabel-pdcseed.device local-fs.target
 Before=systemd-networkd.service ssh.service network-pre.target
 Wants=network-pre.target
-ConditionPathExists=/dev/disk/by-label/pdcseed
 
 [Service]
 Type=oneshot

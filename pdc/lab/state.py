@@ -119,22 +119,32 @@ def read_pid(path: Path) -> int | None:
 
 
 def find_pids(marker: str) -> list[int]:
-    """Processes whose command line names marker (the lab's run directory) or whose root is below it.
-
-    The second catches a container's own processes when its systemd-nspawn is already gone.
-    """
+    """Processes whose command line names marker (the lab's run directory)."""
     own = os.getpid()
+    return [int(e) for e in os.listdir("/proc")
+            if e.isdigit() and int(e) != own and marker in cmdline(int(e))]
+
+
+def netns_pids(netns_file: Path) -> list[int]:
+    """Processes inside a network namespace (e.g. a container's whole process tree).
+
+    This finds a container's processes even when its systemd-nspawn is gone and its root
+    mount was detached, where neither command lines nor /proc/PID/root point at the lab.
+    """
+    try:
+        target = os.stat(netns_file)
+    except OSError:
+        return []
     out = []
     for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == own:
+        if not entry.isdigit():
             continue
-        pid = int(entry)
         try:
-            root = os.readlink(f"/proc/{pid}/root")
+            st = os.stat(f"/proc/{entry}/ns/net")
         except OSError:
-            root = ""
-        if marker in cmdline(pid) or root == marker or root.startswith(marker + "/"):
-            out.append(pid)
+            continue
+        if (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):
+            out.append(int(entry))
     return out
 
 
@@ -151,7 +161,7 @@ def kill_pids(pids: list[int], timeout: float = 10.0) -> None:
         time.sleep(0.1)
     for pid in pids:
         _signal(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(_running(p) for p in pids):
         time.sleep(0.1)
 

@@ -1,0 +1,74 @@
+"""Session fixtures that bring up the part of the lab a test needs, and take it down after.
+
+- ``lab_env``: the environment the lab tiers run on (``PDC_LAB_ENV``, default ``lab``).
+- ``lab_hosts``: the containers up; yields the lab's hosts record (``hosts.json``: addresses,
+  ssh_config, key). ``lab_vm``: the same with the real-kernel VM hosts too.
+- ``lab_switches``: the emulated WAN up; yields the ``switches.json`` dict.
+
+A lab that was already up when the session started is left up (it is someone's working lab);
+one the session started is taken down at the end, unless ``PDC_LAB_KEEP=1``.
+Without root the host fixtures skip: the lab hosts need namespaces and mounts.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+ENV = os.environ.get("PDC_LAB_ENV", "lab")
+
+
+def _keep() -> bool:
+    return os.environ.get("PDC_LAB_KEEP", "") not in ("", "0")
+
+
+def _require_root() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("the lab needs root (netns, mounts, containers)")
+
+
+@pytest.fixture(scope="session")
+def lab_env():
+    from pdc.environment import load_environment
+
+    return load_environment(ENV)
+
+
+@pytest.fixture(scope="session")
+def lab_hosts(lab_env):
+    _require_root()
+    from pdc.lab import hosts
+    from pdc.lab.state import LabState
+
+    was_up = bool(LabState(lab_env.name).read_hosts())
+    record = hosts.up(lab_env, with_vm=False)
+    yield record
+    if not was_up and not _keep():
+        hosts.down(lab_env)
+
+
+@pytest.fixture(scope="session")
+def lab_vm(lab_hosts, lab_env):
+    """The lab with its VM hosts too (the kernel tier). Yields the hosts record."""
+    from pdc.lab import hosts
+
+    return hosts.up(lab_env, with_vm=True)
+
+
+try:  # the switches side may ship its own fixture
+    from pdc.lab.switches import lab_switches  # noqa: F401
+except ImportError:
+
+    @pytest.fixture(scope="session")
+    def lab_switches(lab_env):
+        import json
+
+        from pdc.lab import switches
+        from pdc.lab.state import LabState
+
+        was_up = switches.is_up(lab_env)
+        switches.up(lab_env)
+        yield json.loads((LabState(lab_env.name).root / "switches.json").read_text())
+        if not was_up and not _keep():
+            switches.down(lab_env)
