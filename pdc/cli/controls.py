@@ -73,6 +73,17 @@ def doc(out: Path, check: bool) -> None:
     click.echo(f"wrote {out}")
 
 
+@controls.command()
+@click.argument("env")
+def playbooks(env: str) -> None:
+    """Write playbooks/systems/ENV/<system>.yml, one per system of the environment."""
+    from pdc import playbooks as generator
+    from pdc.cli.env import load_or_exit
+
+    for path in generator.write(load_or_exit(env)):
+        click.echo(f"wrote {path.relative_to(paths.ROOT)}")
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
