@@ -7,9 +7,10 @@ literal. Rendering is deterministic: same environment and secrets, same bytes.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
 import jinja2
@@ -63,6 +64,16 @@ def ascii_text(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
+def vrp_port(name: str) -> str:
+    """The same physical port in Huawei's slot/card/port naming (FastEthernet0/3 -> Ethernet0/0/3)."""
+    kind, numbers = re.match(r"^([A-Za-z-]+)([0-9/]+)$", name).groups()
+    parts = numbers.split("/")
+    if len(parts) == 2:
+        parts.insert(1, "0")
+    kind = {"FastEthernet": "Ethernet"}.get(kind, kind)
+    return kind + "/".join(parts)
+
+
 def wildcard(net: IPv4Network) -> str:
     return str(net.hostmask)
 
@@ -75,6 +86,8 @@ def _environment() -> jinja2.Environment:
     jenv.filters["wildcard"] = wildcard
     jenv.filters["netmask"] = lambda net: str(net.netmask)
     jenv.filters["vlan_list"] = lambda ids: ",".join(str(i) for i in sorted(set(ids)))
+    jenv.filters["vrp_port"] = vrp_port
+    jenv.filters["vrp_area"] = lambda area: str(IPv4Address(int(area)))
     return jenv
 
 
@@ -140,6 +153,7 @@ def context(env: Environment, site: Site, creds: Credentials) -> dict:
         # structural constants (not environment values): the default route and a host mask
         "default_net": IPv4Network("0.0.0.0/0"),
         "host_net": IPv4Network("255.255.255.255/32"),
+        "default_vlan": 1,  # the factory VLAN every IOS switch has (its SVI is kept shut)
     }
     data["ctx"] = data  # macros take the whole context
     return data
