@@ -30,14 +30,30 @@ class Output:
         return f"$ {self.command}  [rc={self.rc}]\n{text[:limit]}{' ...' if len(text) > limit else ''}"
 
 
+class HostUnreachable(RuntimeError):
+    """The host could not be reached; every later check of it fails at once with the same reason."""
+
+
 class Facts:
     def __init__(self, host):
         self.host = host
         self.cache: dict[str, Output] = {}
+        self.unreachable: str | None = None
+
+    def _remote(self, command: str, *args: str):
+        if self.unreachable:
+            raise HostUnreachable(self.unreachable)
+        try:
+            return self.host.run(command, *args)
+        except RuntimeError as exc:  # testinfra's ssh backend: ssh itself failed (rc 255)
+            result = exc.args[0] if exc.args else None
+            detail = getattr(result, "stderr", "") or str(exc)
+            self.unreachable = f"cannot reach the host over SSH: {detail.strip()[-300:]}"
+            raise HostUnreachable(self.unreachable) from None
 
     def run(self, command: str) -> Output:
         if command not in self.cache:
-            result = self.host.run(command)
+            result = self._remote(command)
             self.cache[command] = Output(command, result.rc, result.stdout, result.stderr)
         return self.cache[command]
 
@@ -53,7 +69,7 @@ class Facts:
                 f"echo '@@{tag} {i} out'; ( {command} ) 2>\"$e\" </dev/null; r=$?; "
                 f"echo; echo '@@{tag} {i} err'; cat \"$e\"; echo; echo \"@@{tag} {i} rc $r\"")
         parts.append('rm -f "$e"')
-        result = self.host.run("sh -c %s", "\n".join(parts))
+        result = self._remote("sh -c %s", "\n".join(parts))
         for i, command in enumerate(todo):
             out = _between(result.stdout, f"@@{tag} {i} out\n", f"\n@@{tag} {i} err\n")
             err = _between(result.stdout, f"@@{tag} {i} err\n", f"\n@@{tag} {i} rc ")

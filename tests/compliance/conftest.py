@@ -23,7 +23,7 @@ import testinfra
 from pdc import paths
 from pdc.audit import plugin
 from pdc.audit.catalog import catalog, not_applicable_reason
-from pdc.audit.facts import COMMON, Facts
+from pdc.audit.facts import COMMON, Facts, HostUnreachable
 from pdc.audit.suite import ITEMS_ATTR, Item, Target
 
 
@@ -70,10 +70,13 @@ def targets(config: pytest.Config) -> list[Target]:
     else:
         raise pytest.UsageError("tests/compliance needs --hosts=... or --pdc-env ENV (or $PDC_ENV)")
     by_name = {h.name: h for h in env.hosts} if env else {}
+    # one multiplexed SSH connection per host, shared by all xdist workers: without a
+    # ControlPath every command would pay a full SSH handshake
+    controlpath = f"/tmp/pdc-audit-{os.getuid()}-%%C"  # %% : testinfra %-formats the command
     out = []
     for spec in specs:
         host = testinfra.get_host(spec, ssh_config=ssh_config, ssh_identity_file=option.ssh_identity_file,
-                                  sudo=option.sudo, sudo_user=option.sudo_user)
+                                  sudo=option.sudo, sudo_user=option.sudo_user, controlpath=controlpath)
         name = plugin.host_name_of(host)
         out.append(Target(name, host, by_name.get(name), env, ssh_config))
     config._pdc_targets = out
@@ -153,10 +156,15 @@ def _applies(request: pytest.FixtureRequest) -> None:
         pytest.fail(f"host {target.name} is not a host of environment {target.env.name}")
     opt_in = frozenset(filter(None, request.config.getoption("--pdc-opt-in").split(",")))
     reason = not_applicable_reason(control, target.model, None, opt_in)
-    if reason is None and control.kernel:
-        reason = not_applicable_reason(control, target.model, request.getfixturevalue("facts").virt_container())
     if reason:
         pytest.skip(reason)
+    facts = request.getfixturevalue("facts")
+    if facts.unreachable:
+        raise HostUnreachable(facts.unreachable)
+    if control.kernel:
+        reason = not_applicable_reason(control, target.model, facts.virt_container(), opt_in)
+        if reason:
+            pytest.skip(reason)
     item = params.get("item")
     if isinstance(item, Item) and item.na:
         pytest.skip(item.na)

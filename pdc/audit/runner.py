@@ -1,0 +1,83 @@
+"""`pdc audit`: pick the hosts, run tests/compliance over SSH in parallel, summarise the reports.
+
+The suite runs in a pytest subprocess (pytest-testinfra, ssh backend, xdist with one host's
+checks kept on one worker), so `pdc audit ENV` and `pytest tests/compliance ...` are the
+same run; this module only builds the command line and reads the JSON report back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from pdc import paths
+from pdc.audit.model import AuditResults
+from pdc.environment import Environment, Host
+
+SUITE = paths.ROOT / "tests" / "compliance"
+MAX_WORKERS = 8  # checks wait on SSH, not on CPU, but each worker is a Python process
+
+
+class NoHosts(Exception):
+    pass
+
+
+def select_hosts(env: Environment, limit: str | None) -> list[Host]:
+    """Hosts matching --limit: names, system ids, system/group, Ansible groups or fnmatch patterns."""
+    if not limit:
+        return list(env.hosts)
+    wanted = [p.strip() for p in limit.split(",") if p.strip()]
+    chosen = []
+    for host in env.hosts:
+        keys = {host.name, host.system.id, f"{host.system.id}/{host.group.name}", *host.ansible_groups}
+        if any(p in keys or fnmatchcase(host.name, p) for p in wanted):
+            chosen.append(host)
+    if not chosen:
+        raise NoHosts(f"--limit {limit!r} matches no host of {env.name} "
+                      f"(hosts: {', '.join(h.name for h in env.hosts)})")
+    return chosen
+
+
+def ssh_config_for(env: Environment) -> Path | None:
+    """The lab's generated ssh_config when this environment's lab is up; else the user's own."""
+    lab = paths.STATE / "lab" / env.name / "ssh_config"
+    return lab if lab.exists() else None
+
+
+def pytest_command(env: Environment, hosts: list[Host], report_dir: Path, workers: int | None = None,
+                   opt_in: str = "", extra: list[str] | None = None) -> list[str]:
+    workers = min(len(hosts), MAX_WORKERS) if workers is None else workers
+    cmd = [sys.executable, "-m", "pytest", str(SUITE), "-c", str(paths.ROOT / "pyproject.toml"),
+           "--rootdir", str(paths.ROOT), "-p", "no:cacheprovider", "-q", "--no-header", "-rN", "--tb=no",
+           "--pdc-env", str(env.root), "--pdc-report-dir", str(report_dir),
+           "--hosts", ",".join(f"ssh://{h.name}" for h in hosts), "--sudo"]
+    config = ssh_config_for(env)
+    if config:
+        cmd += ["--ssh-config", str(config)]
+    if opt_in:
+        cmd += ["--pdc-opt-in", opt_in]
+    if workers > 1:
+        cmd += ["-n", str(workers), "--dist", "loadgroup"]
+    else:
+        cmd += ["-p", "no:xdist"]
+    return cmd + list(extra or [])
+
+
+def run(env: Environment, hosts: list[Host], report_dir: Path, workers: int | None = None,
+        opt_in: str = "", quiet: bool = True) -> tuple[int, AuditResults | None]:
+    """Run the suite; return pytest's exit code and the results (None when no report was written)."""
+    report = report_dir / "audit.json"
+    if report.exists():
+        report.unlink()
+    cmd = pytest_command(env, hosts, report_dir, workers, opt_in)
+    proc = subprocess.run(cmd, cwd=paths.ROOT, text=True,
+                          capture_output=quiet, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    if not report.exists():
+        if quiet:
+            sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+        return proc.returncode or 2, None
+    return proc.returncode, AuditResults.from_json(json.loads(report.read_text(encoding="utf-8")))
