@@ -202,7 +202,8 @@ def push(env: str, limit: str | None, apply: bool, yes: bool, workers: int | Non
         report.table(results, f"push {environment.name}{'' if apply else ' (dry run)'}", console)
     path = report.write_json(results, "push" if apply else "push-dry-run", environment.name, report_path,
                              {"apply": apply, "workers": count, "seconds": round(elapsed, 2),
-                              "backups": str(backups.dir)})
+                              "backups": str(backups.dir),
+                              "sessions": str(session_dir) if session_dir else None})
     failed = [r for r in results if r.failed]
     console.print(f"push {environment.name}: {len(results)} device(s) in {elapsed:.1f}s with {count} workers, "
                   f"{len(failed)} failed; report: {path}", highlight=False)
