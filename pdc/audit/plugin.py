@@ -54,10 +54,12 @@ def host_name_of(param) -> str:
 
 def identity(item: pytest.Item) -> tuple[str | None, str, str]:
     params = getattr(getattr(item, "callspec", None), "params", {})
-    if "target" in params:
+    if "target" in params:  # tests/compliance: its own per-host parametrization
         host = params["target"].name
+    elif "_testinfra_host" in params:  # plain testinfra `host` fixture
+        host = host_name_of(params["_testinfra_host"])
     else:
-        host = host_name_of(params["host"]) if "host" in params else "local"
+        host = "local"
     raw = params.get("item")
     item_id = getattr(raw, "id", None) or (str(raw) if raw is not None else "-")
     return control_of(item), host, item_id
