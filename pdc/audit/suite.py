@@ -60,31 +60,39 @@ def items(fn: Callable[[Target], list[Item]]):
 
 
 # ---------------------------------------------------------------- expectations from the model
+# The same derivation the roles get from the inventory plugin (pdc.hostvars), so the check
+# and the fix cannot disagree on an address.
+
+
+def host_vars(t: Target) -> dict:
+    from pdc.hostvars import environment_vars
+
+    return environment_vars(t.env, t.model)
 
 
 def ntp_servers(t: Target) -> list[IPv4Address]:
-    """The NTP servers a host syncs to; the NTP servers themselves sync to each other's upstream."""
-    return [a for a in t.env.endpoint_addresses("ntp") if a != t.model.address]
+    """The NTP servers a host syncs to (an NTP server does not list itself)."""
+    return [IPv4Address(a) for a in host_vars(t)["pdc_ntp_servers"] if IPv4Address(a) != t.model.address]
 
 
 def soc_collector(t: Target) -> tuple[list[IPv4Address], int]:
-    service = t.env.settings.shared_services.soc_collector
-    return t.env.endpoint_addresses("soc_collector"), service.port or 514
+    hv = host_vars(t)
+    return [IPv4Address(a) for a in hv["pdc_soc_collectors"]], int(hv["pdc_soc_collector_port"])
 
 
 def management_cidrs(t: Target) -> list[IPv4Network]:
-    return list(t.env.management_cidrs)
+    return [IPv4Network(n) for n in host_vars(t)["pdc_management_cidrs"]]
 
 
 def environment_networks(t: Target) -> list[IPv4Network]:
-    """Every tenant zone subnet plus the management networks."""
-    nets = [n for s in t.env.systems for n in t.env.zone_subnets(s).values()]
-    return list(dict.fromkeys(nets + management_cidrs(t)))
+    """Every tenant network plus the management networks (what shared services may serve)."""
+    hv = host_vars(t)
+    return [IPv4Network(n) for n in hv["pdc_tenant_networks"] + hv["pdc_management_cidrs"]]
 
 
 def zone_subnet(t: Target, zone: str) -> IPv4Network | None:
-    subnets = t.env.zone_subnets(t.model.system)
-    return subnets.get(zone)
+    subnet = host_vars(t)["pdc_zone_subnets"].get(zone)
+    return IPv4Network(subnet) if subnet else None
 
 
 def covered(net: IPv4Network, allowed: list[IPv4Network]) -> bool:

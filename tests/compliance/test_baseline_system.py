@@ -6,14 +6,16 @@ import re
 
 import pytest
 
+from pdc.audit.policy import per_control, setting
 from pdc.audit.suite import Item, active_lines, items, octal_at_most, settings
 
 # ------------------------------------------------------------------ packages (CIS 2.1.x / 2.2.x)
 
-SERVER_PACKAGES = ["autofs", "avahi-daemon", "vsftpd", "nfs-kernel-server", "cups", "rpcbind", "samba",
-                   "snmpd", "tftpd-hpa", "xinetd", "xserver-xorg-core", "telnetd", "inetutils-telnetd"]
-CLIENT_PACKAGES = ["nis", "rsh-client", "talk", "telnet", "inetutils-telnet", "ftp", "tnftp", "prelink", "apport"]
-BUILD_PACKAGES = ["gcc", "make", "cpp"]
+
+
+def package_items(control: str):
+    """The packages the baseline role removes for this control (roles/baseline/defaults)."""
+    return lambda t: [Item(p) for p in per_control("baseline", "baseline_packages_absent", control)]
 
 
 def _absent(facts, evidence, package):
@@ -23,19 +25,19 @@ def _absent(facts, evidence, package):
 
 
 @pytest.mark.control("PDC-PKG-001")
-@items(lambda t: [Item(p) for p in SERVER_PACKAGES])
+@items(package_items("PDC-PKG-001"))
 def test_server_packages_absent(target, item, facts, evidence):
     _absent(facts, evidence, item.id)
 
 
 @pytest.mark.control("PDC-PKG-002")
-@items(lambda t: [Item(p) for p in CLIENT_PACKAGES])
+@items(package_items("PDC-PKG-002"))
 def test_client_packages_absent(target, item, facts, evidence):
     _absent(facts, evidence, item.id)
 
 
 @pytest.mark.control("PDC-PKG-003")
-@items(lambda t: [Item(p) for p in BUILD_PACKAGES])
+@items(package_items("PDC-PKG-003"))
 def test_build_tools_absent(target, item, facts, evidence):
     _absent(facts, evidence, item.id)
 
@@ -102,6 +104,8 @@ def test_legal_banner(target, item, facts, evidence):
                      text.stdout.lower()), f"{item.id} has no Vietnamese warning text"
     assert re.search(r"authori[sz]ed|unauthori[sz]ed|monitored", text.stdout, re.I), (
         f"{item.id} has no English warning text")
+    banner = setting("baseline", "baseline_banner").strip().splitlines()[0]
+    assert banner in text.stdout, f"{item.id} does not carry the environment's banner ({banner[:40]}...)"
     _mode(facts, evidence, item.id, "644")
 
 
@@ -132,11 +136,13 @@ def test_umask(target, item, facts, evidence):
         out = facts.run(LOGIN_SHELL)
         umask = out.stdout.splitlines()[0] if out.stdout else ""
         evidence(f"umask in a root login shell: {umask}")
-        assert umask.lstrip("0") == "27", f"login shells get umask {umask}, expected 027"
+        want = setting("baseline", "baseline_umask")
+        assert umask.lstrip("0") == want.lstrip("0"), f"login shells get umask {umask}, expected {want}"
     else:
         value = settings(facts.file("/etc/login.defs").stdout).get("UMASK")
         evidence(f"login.defs UMASK {value}")
-        assert value == "027", f"login.defs UMASK is {value}, expected 027"
+        want = setting("baseline", "baseline_umask")
+        assert value == want, f"login.defs UMASK is {value}, expected {want}"
 
 
 @pytest.mark.control("PDC-SHL-003")
@@ -145,7 +151,8 @@ def test_shell_timeout(target, facts, evidence):
     tmout = next((line.split("=", 1)[1] for line in lines if line.startswith("TMOUT=")), "")
     readonly = lines[-1].strip() if lines else "0"
     evidence(f"TMOUT={tmout!r} in a login shell, readonly: {readonly != '0'}")
-    assert tmout and int(tmout) <= 900, f"TMOUT is {tmout or 'unset'}, expected at most 900"
+    limit = setting("baseline", "baseline_shell_timeout")
+    assert tmout and int(tmout) <= limit, f"TMOUT is {tmout or 'unset'}, expected at most {limit}"
     assert readonly != "0", "TMOUT is not readonly (a user can unset it)"
 
 
@@ -157,8 +164,9 @@ def _login_defs(facts):
 
 
 @pytest.mark.control("PDC-LGN-001")
-@items(lambda t: [Item("PASS_MAX_DAYS", ("<=", 365)), Item("PASS_MIN_DAYS", (">=", 1)),
-                  Item("PASS_WARN_AGE", (">=", 7))])
+@items(lambda t: [Item("PASS_MAX_DAYS", ("<=", setting("baseline", "baseline_pass_max_days"))),
+                  Item("PASS_MIN_DAYS", (">=", setting("baseline", "baseline_pass_min_days"))),
+                  Item("PASS_WARN_AGE", (">=", setting("baseline", "baseline_pass_warn_age")))])
 def test_password_ageing(target, item, facts, evidence):
     value = _login_defs(facts).get(item.id)
     evidence(f"login.defs {item.id} {value}")
@@ -179,8 +187,9 @@ def test_password_hashing(target, facts, evidence):
 def test_inactive_lock(target, facts, evidence):
     value = settings(facts.run("useradd -D").stdout, "=").get("INACTIVE")
     evidence(f"useradd -D INACTIVE={value}")
-    assert value is not None and value.lstrip("-").isdigit() and 0 <= int(value) <= 30, (
-        f"new accounts get INACTIVE={value}, expected 30 or less")
+    limit = setting("baseline", "baseline_inactive_days")
+    assert value is not None and value.lstrip("-").isdigit() and 0 <= int(value) <= limit, (
+        f"new accounts get INACTIVE={value}, expected {limit} or less")
 
 
 # ------------------------------------------------------------------ PAM
@@ -194,8 +203,9 @@ def _pam_line(facts, file, module):
 
 
 @pytest.mark.control("PDC-PAM-001")
-@items(lambda t: [Item("minlen", 14), Item("minclass", 3), Item("dictcheck", 1), Item("enforce_for_root"),
-                  Item("pam_pwquality in common-password")])
+@items(lambda t: [Item(k, int(v) if str(v).isdigit() else None)
+                  for k, v in setting("baseline", "baseline_pwquality").items()]
+       + [Item("pam_pwquality in common-password")])
 def test_password_quality(target, item, facts, evidence):
     if item.id.startswith("pam_"):
         lines = _pam_line(facts, "common-password", "pam_pwquality.so")
@@ -211,11 +221,17 @@ def test_password_quality(target, item, facts, evidence):
         return
     value = values.get(item.id)
     evidence(f"pwquality {item.id} = {value}")
-    assert value is not None and int(value) >= item.value, f"pwquality {item.id} = {value}, expected >= {item.value}"
+    assert value is not None and value.lstrip("-").isdigit(), f"pwquality {item.id} is not set"
+    if item.id in ("maxrepeat", "maxsequence"):  # limits: lower is stricter, 0 turns the check off
+        assert 0 < int(value) <= item.value, f"pwquality {item.id} = {value}, expected 1..{item.value}"
+    else:
+        assert int(value) >= item.value, f"pwquality {item.id} = {value}, expected >= {item.value}"
 
 
 @pytest.mark.control("PDC-PAM-002")
-@items(lambda t: [Item("deny", (1, 5)), Item("unlock_time", (900, None)), Item("pam_faillock in common-auth")])
+@items(lambda t: [Item("deny", (1, setting("baseline", "baseline_faillock_deny"))),
+                  Item("unlock_time", (setting("baseline", "baseline_faillock_unlock_time"), None)),
+                  Item("pam_faillock in common-auth")])
 def test_faillock(target, item, facts, evidence):
     if item.id.startswith("pam_"):
         lines = _pam_line(facts, "common-auth", "pam_faillock.so")
@@ -236,7 +252,8 @@ def test_password_history(target, facts, evidence):
     evidence("\n".join(lines) or "common-password has no pam_pwhistory line")
     assert lines, "pam_pwhistory is not used"
     remember = re.search(r"remember=(\d+)", lines[0])
-    assert remember and int(remember.group(1)) >= 5, "pam_pwhistory remembers fewer than 5 passwords"
+    want = setting("baseline", "baseline_pwhistory_remember")
+    assert remember and int(remember.group(1)) >= want, f"pam_pwhistory remembers fewer than {want} passwords"
     assert "use_authtok" in lines[0], "pam_pwhistory lacks use_authtok"
 
 
@@ -244,8 +261,9 @@ def test_password_history(target, facts, evidence):
 def test_su_restricted(target, facts, evidence):
     lines = [line for line in _pam_line(facts, "su", "pam_wheel.so") if line.startswith("auth")]
     evidence("\n".join(lines) or "/etc/pam.d/su has no active pam_wheel line")
-    assert any("required" in line and "use_uid" in line and "group=sudo" in line for line in lines), (
-        "su is not restricted to the sudo group")
+    group = setting("baseline", "baseline_su_group")
+    assert any("required" in line and "use_uid" in line and f"group={group}" in line for line in lines), (
+        f"su is not restricted to the {group} group")
 
 
 # ------------------------------------------------------------------ sudo (the live policy: sudo -V as root)
@@ -267,7 +285,8 @@ def test_sudo_pty_and_log(target, item, facts, evidence):
     else:
         hit = [line.strip() for line in policy.splitlines() if line.strip().startswith("Path to log file")]
         evidence("\n".join(hit) or "sudo -V: no log file")
-        assert hit and hit[0].endswith("/var/log/sudo.log"), "sudo does not log to /var/log/sudo.log"
+        logfile = setting("baseline", "baseline_sudo_logfile")
+        assert hit and hit[0].endswith(logfile), f"sudo does not log to {logfile}"
 
 
 @pytest.mark.control("PDC-SUD-002")
@@ -276,7 +295,8 @@ def test_sudo_timeout(target, facts, evidence):
            if line.strip().startswith("Authentication timestamp timeout")]
     evidence("\n".join(hit) or "sudo -V: no timestamp timeout line")
     minutes = re.search(r"([0-9.]+) minutes", hit[0]) if hit else None
-    assert minutes and float(minutes.group(1)) <= 15, "sudo authentication timeout is above 15 minutes"
+    limit = setting("baseline", "baseline_sudo_timestamp_timeout")
+    assert minutes and float(minutes.group(1)) <= limit, f"sudo authentication timeout is above {limit} minutes"
 
 
 # ------------------------------------------------------------------ updates, AIDE

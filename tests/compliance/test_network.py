@@ -131,7 +131,6 @@ def _service_items(t):
 @pytest.mark.control("PDC-FW-004")
 @items(_service_items)
 def test_only_role_services_reachable(target, item, facts, evidence):
-    chains = _input(facts, evidence)
     if item.id == "no unexpected listening TCP service":
         expected = {SSH_PORT} | {port for _, proto, port, _ in item.value if proto == "tcp"}
         exposed = [s for s in facts.listening() if s["proto"] == "tcp" and not ip_address(
@@ -140,6 +139,7 @@ def test_only_role_services_reachable(target, item, facts, evidence):
         unexpected = [f"{s['address']}:{s['port']} ({s['process']})" for s in exposed if s["port"] not in expected]
         assert not unexpected, f"services listening beyond the host's roles: {unexpected}"
         return
+    chains = _input(facts, evidence)
     if item.id == "no other ports accepted":
         expected = {("tcp", SSH_PORT)} | {(proto, port) for _, proto, port, _ in item.value}
         accepted = {(p or "any", port) for c in chains for r in c.rules if r.verdict == "accept"

@@ -72,7 +72,8 @@ def run_suite(tmp_path: Path, *extra: str, select: str | None = None) -> tuple[i
     (tmp_path / "conftest.py").write_text(CONFTEST)
     (tmp_path / "test_synthetic.py").write_text(textwrap.dedent(CHECKS))
     (tmp_path / "waivers.yml").write_text(WAIVERS)
-    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = --strict-markers\nmarkers =\n    control(id): catalog control\n")
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\naddopts = --strict-markers\nmarkers =\n    control(id): catalog control\n")
     reports = tmp_path / "reports"
     cmd = [sys.executable, "-m", "pytest", str(tmp_path / "test_synthetic.py"), "-q", "-p", "no:cacheprovider",
            "--rootdir", str(tmp_path), "-c", str(tmp_path / "pytest.ini"), "--hosts=local://",
