@@ -71,7 +71,8 @@ def main() -> None:
                 sys.exit(f"synthetic {size}-tenant plan has violations: {result.violations[:3]}")
             n = len(result.resources)
             cpu_ms[size] = cpu * 1000 / n
-            row(f"{'haiduong' if size == 10 else 'synthetic'} {size}-tenant plan in process ({n} resources, policies); {load()}",
+            label = "haiduong" if size == 10 else "synthetic"
+            row(f"{label} {size}-tenant plan in process ({n} resources, policies); {load()}",
                 f"{cpu_ms[size]:.2f} ms/resource CPU ({wall * 1000 / n:.2f} wall), {wall:.1f} s",
                 "linear: CPU ms/resource flat as tenants grow" if size == SIZES[0]
                 else f"{cpu_ms[size] / cpu_ms[SIZES[0]]:.2f}× the {SIZES[0]}-tenant CPU ms/resource")
