@@ -52,10 +52,10 @@ plan: setup
 
 # Real Pulumi engine, where the CLI and OpenStack credentials exist.
 preview: setup
-	@cd stacks && PATH=$(CURDIR)/$(BIN):$$PATH pulumi preview --stack $(STACK) --policy-pack policy
+	@cd stacks && PATH=$(CURDIR)/$(BIN):$$PATH PDC_ENV=$(STACK) pulumi preview --stack $(STACK) --policy-pack policy
 
 up: setup
-	@cd stacks && PATH=$(CURDIR)/$(BIN):$$PATH pulumi up --stack $(STACK) --policy-pack policy
+	@cd stacks && PATH=$(CURDIR)/$(BIN):$$PATH PDC_ENV=$(STACK) pulumi up --stack $(STACK) --policy-pack policy
 
 lab-up: setup
 	@$(PDC) lab up $(ENV)
