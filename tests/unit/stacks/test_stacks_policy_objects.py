@@ -52,3 +52,22 @@ def test_message_names_the_ports():
     [message] = violations({"direction": "ingress", "protocol": "tcp", "portRangeMin": 1.0,
                             "portRangeMax": 65535.0, "remoteIpPrefix": "0.0.0.0/0"})
     assert "22 (SSH)" in message and "3389 (RDP)" in message and "5432 (PostgreSQL)" in message
+
+
+def test_policy_pack_starts_with_the_environment_config():
+    """stacks/policy/__main__.py builds the PolicyPack (config checked against the schemas) and
+    serves it: the analyzer prints its port, as `pulumi preview --policy-pack` expects."""
+    import os
+    import subprocess
+    import sys
+
+    from pdc.plan import POLICY_DIR
+
+    proc = subprocess.Popen([sys.executable, "__main__.py"], cwd=POLICY_DIR, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PDC_ENV": "lab"})
+    try:
+        port = proc.stdout.readline().strip()
+        assert port.isdigit(), proc.stderr.read() if proc.poll() is not None else port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
