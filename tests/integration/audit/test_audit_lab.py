@@ -1,0 +1,116 @@
+"""The audit against real lab containers, in order: unhardened (fails, with ids and evidence;
+waivers honoured), hardened by site.yml (every applicable control passes), then broken on
+purpose behind the files' back (a daemon on an old config, a rule added live) -> fails."""
+
+from __future__ import annotations
+
+import json
+
+import auditlab
+import pytest
+
+pytestmark = pytest.mark.lab
+
+WEB = "tthc-web-01"
+
+
+def results(report_dir):
+    return json.loads((report_dir / "audit.json").read_text())
+
+
+def status(report, control, host):
+    return next(r for r in report["results"] if r["control"] == control and r["host"] == host)
+
+
+def test_unhardened_host_fails_with_control_ids_and_evidence(audit_env, tmp_path):
+    (audit_env.root / "waivers.yml").write_text(
+        "waivers:\n"
+        f"  - {{control: PDC-SSH-007, hosts: '{WEB}', reason: banner text under legal review, "
+        "expires: 2099-12-31}\n"
+        "  - {control: PDC-SSH-005, hosts: 'tthc-*', reason: old exception for the portal team, "
+        "expires: 2020-01-01}\n")
+    try:
+        run = auditlab.pdc_audit(audit_env, tmp_path, "--limit", f"{WEB},tthc-db-01")
+    finally:
+        (audit_env.root / "waivers.yml").unlink()
+    assert run.returncode == 1, run.stdout + run.stderr
+    # the terminal lists control ids with the observed values
+    assert f"PDC-SSH-004 on {WEB}" in run.stdout
+    assert "passwordauthentication yes" in run.stdout
+    assert "PDC-FW-002" in run.stdout and "nft" in run.stdout
+    report = results(tmp_path)
+    assert report["passed"] is False
+    assert status(report, "PDC-SSH-004", WEB)["status"] == "fail"
+    methods = [i for i in status(report, "PDC-SSH-004", WEB)["items"] if i["item"] == "methods offered to a client"]
+    assert "password" in " ".join(methods[0]["evidence"])  # live probe of the daemon
+    # kernel controls are not applicable in a container, with the reason
+    sysctl = status(report, "PDC-SYS-001", WEB)
+    assert sysctl["status"] == "not_applicable" and "needs a real kernel" in sysctl["reason"]
+    # waivers: a live one waives, an expired one stays a failure and says so
+    assert status(report, "PDC-SSH-007", WEB)["status"] == "waived"
+    expired = status(report, "PDC-SSH-005", WEB)
+    assert expired["status"] == "fail" and "waiver expired on 2020-01-01" in expired["reason"]
+    # service controls follow the host's roles
+    assert status(report, "PDC-DB-001", WEB)["status"] == "not_applicable"
+    assert status(report, "PDC-DB-001", "tthc-db-01")["status"] == "fail"
+    for name in ("audit.html", "audit.junit.xml"):
+        assert (tmp_path / name).stat().st_size > 1000
+
+
+@pytest.fixture(scope="module")
+def hardened(audit_env):
+    run = auditlab.site(audit_env)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    return audit_env
+
+
+def test_after_site_every_applicable_control_passes(hardened, tmp_path):
+    run = auditlab.pdc_audit(hardened, tmp_path)
+    report = results(tmp_path)
+    bad = [(r["control"], r["host"], [i["evidence"][-1:] or i["reason"] for i in r["items"]
+                                      if i["status"] in ("fail", "error")])
+           for r in report["results"] if r["status"] in ("fail", "error")]
+    assert not bad, bad
+    assert run.returncode == 0, run.stdout[-3000:]
+    passed = [r for r in report["results"] if r["status"] == "pass"]
+    assert len(passed) >= 6 * 40  # six containers, most of the catalog each
+    assert all(h["score"] == 100.0 for h in report["hosts"])
+
+
+def test_sshd_running_an_old_config_fails_although_the_file_is_right(hardened, tmp_path):
+    # make the daemon weak, then put the right file back without reloading
+    broke = auditlab.remote(hardened, WEB, (
+        "cp /etc/ssh/sshd_config.d/00-pdc.conf /root/00-pdc.conf.good && "
+        "sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/' /etc/ssh/sshd_config.d/00-pdc.conf && "
+        "systemctl reload ssh && sleep 1 && cp /root/00-pdc.conf.good /etc/ssh/sshd_config.d/00-pdc.conf"))
+    assert broke.returncode == 0, broke.stderr
+    try:
+        run = auditlab.pdc_audit(hardened, tmp_path, "--limit", WEB)
+        report = results(tmp_path)
+        assert run.returncode == 1
+        live = status(report, "PDC-SSH-001", WEB)
+        assert live["status"] == "fail"
+        item = next(i for i in live["items"] if i["item"] == "running daemon matches sshd -T")
+        assert item["status"] == "fail" and "not on its current config" in item["evidence"][-1]
+        offered = next(i for i in status(report, "PDC-SSH-004", WEB)["items"]
+                       if i["item"] == "methods offered to a client")
+        assert offered["status"] == "fail"
+        # sshd -T reads the (right) file: that item alone would have passed
+        setting = next(i for i in status(report, "PDC-SSH-004", WEB)["items"]
+                       if i["item"] == "passwordauthentication")
+        assert setting["status"] == "pass"
+    finally:
+        auditlab.remote(hardened, WEB, "systemctl reload ssh")
+
+
+def test_a_rule_added_to_the_live_firewall_fails(hardened, tmp_path):
+    added = auditlab.remote(hardened, WEB, "nft insert rule inet pdc input tcp dport 8080 accept")
+    assert added.returncode == 0, added.stderr
+    try:
+        run = auditlab.pdc_audit(hardened, tmp_path, "--limit", WEB)
+        assert run.returncode == 1
+        fw = status(results(tmp_path), "PDC-FW-004", WEB)
+        item = next(i for i in fw["items"] if i["item"] == "no other ports accepted")
+        assert item["status"] == "fail" and "tcp/8080" in item["evidence"][-1]
+    finally:
+        auditlab.remote(hardened, WEB, "systemctl restart nftables")
