@@ -108,16 +108,15 @@ class Facts:
         return out
 
     def unit(self, name: str) -> dict[str, str]:
-        text = self.run(f"systemctl show {shlex.quote(name)} -p Id,LoadState,ActiveState,UnitFileState,"
-                        f"MainPID,ExecMainStartTimestamp --no-pager").stdout
+        text = self.run(unit_command(name)).stdout
         return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
 
     def file(self, path: str) -> Output:
-        return self.run(f"cat {shlex.quote(path)}")
+        return self.run(file_command(path))
 
     def stat(self, path: str) -> dict | None:
         """mode (octal string), owner, group, type of a path; None when it does not exist."""
-        out = self.run(f"stat -c '%a %U %G %F' {shlex.quote(path)}")
+        out = self.run(stat_command(path))
         if not out.ok:
             return None
         mode, owner, group, kind = out.stdout.strip().split(" ", 3)
@@ -144,6 +143,19 @@ class Facts:
     def virt_container(self) -> bool:
         out = self.run(DETECT_CONTAINER)
         return out.rc == 0 and out.stdout.strip() not in ("", "none")
+
+
+def unit_command(name: str) -> str:
+    return (f"systemctl show {shlex.quote(name)} -p Id,LoadState,ActiveState,UnitFileState,"
+            f"MainPID,ExecMainStartTimestamp --no-pager")
+
+
+def file_command(path: str) -> str:
+    return f"cat {shlex.quote(path)}"
+
+
+def stat_command(path: str) -> str:
+    return f"stat -c '%a %U %G %F' {shlex.quote(path)}"
 
 
 def _between(text: str, start: str, end: str) -> str | None:
@@ -185,6 +197,12 @@ CHRONY_SOURCES = "chronyc -n -c sources"
 AUDIT_STATUS = "auditctl -s"
 AUDIT_RULES = "auditctl -l"
 
+MODPROBE_CONFIG = ("modprobe --showconfig 2>/dev/null || "
+                   "cat /etc/modprobe.d/*.conf /lib/modprobe.d/*.conf /usr/lib/modprobe.d/*.conf 2>/dev/null")
+RSYSLOG_CONF = "cat /etc/rsyslog.conf /etc/rsyslog.d/*.conf 2>/dev/null"
+LOGIN_SHELL = "bash -lc 'umask; echo TMOUT=$TMOUT; readonly -p | grep -c \" TMOUT=\" || true'"
+PWQUALITY = "cat /etc/security/pwquality.conf /etc/security/pwquality.conf.d/*.conf 2>/dev/null"
+
 # What every host is asked up front, in one round trip.
 COMMON = [DETECT_CONTAINER, SSHD_T, SYSCTL, FINDMNT, DPKG, NFT_JSON, NFT_TEXT, SS, CHRONY_SOURCES,
-          AUDIT_STATUS, AUDIT_RULES]
+          AUDIT_STATUS, AUDIT_RULES, MODPROBE_CONFIG, RSYSLOG_CONF, LOGIN_SHELL, PWQUALITY]

@@ -8,7 +8,6 @@ same run; this module only builds the command line and reads the JSON report bac
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from fnmatch import fnmatchcase
@@ -74,8 +73,7 @@ def run(env: Environment, hosts: list[Host], report_dir: Path, workers: int | No
     if report.exists():
         report.unlink()
     cmd = pytest_command(env, hosts, report_dir, workers, opt_in)
-    proc = subprocess.run(cmd, cwd=paths.ROOT, text=True,
-                          capture_output=quiet, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    proc = subprocess.run(cmd, cwd=paths.ROOT, text=True, capture_output=quiet)
     if not report.exists():
         if quiet:
             sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])

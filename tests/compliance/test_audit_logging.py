@@ -7,7 +7,7 @@ import shlex
 
 import pytest
 
-from pdc.audit.facts import AUDIT_RULES, AUDIT_STATUS
+from pdc.audit.facts import AUDIT_RULES, AUDIT_STATUS, RSYSLOG_CONF
 from pdc.audit.suite import Item, active_lines, items, settings, soc_collector
 
 RULES_FILE = "/etc/audit/rules.d/50-pdc.rules"
@@ -83,7 +83,6 @@ def test_audit_early_boot(target, facts, evidence):
 
 # ------------------------------------------------------------------ logging
 
-RSYSLOG_CONF = "cat /etc/rsyslog.conf /etc/rsyslog.d/*.conf 2>/dev/null"
 
 
 @pytest.mark.control("PDC-LOG-001")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pdc.audit.facts import MODPROBE_CONFIG
 from pdc.audit.policy import per_control, setting
 from pdc.audit.suite import Item, items
 
@@ -52,8 +53,6 @@ def test_var_tmp_mount(target, item, facts, evidence):
 
 # ------------------------------------------------------------------ modules
 
-MODPROBE_CONFIG = ("modprobe --showconfig 2>/dev/null || "
-                   "cat /etc/modprobe.d/*.conf /lib/modprobe.d/*.conf /usr/lib/modprobe.d/*.conf 2>/dev/null")
 
 
 def module_items(control: str):

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from pdc.audit.facts import LOGIN_SHELL, PWQUALITY
 from pdc.audit.policy import per_control, setting
 from pdc.audit.suite import Item, active_lines, items, octal_at_most, settings
 
@@ -111,7 +112,6 @@ def test_legal_banner(target, item, facts, evidence):
 
 # ------------------------------------------------------------------ shell defaults (live login shell)
 
-LOGIN_SHELL = "bash -lc 'umask; echo TMOUT=$TMOUT; readonly -p | grep -c \" TMOUT=\" || true'"
 
 
 @pytest.mark.control("PDC-SHL-001")
@@ -194,7 +194,6 @@ def test_inactive_lock(target, facts, evidence):
 
 # ------------------------------------------------------------------ PAM
 
-PWQUALITY = "cat /etc/security/pwquality.conf /etc/security/pwquality.conf.d/*.conf 2>/dev/null"
 
 
 def _pam_line(facts, file, module):
