@@ -61,7 +61,7 @@ def write_client_files(state: LabState, hosts: dict[str, str]) -> None:
             f"  UserKnownHostsFile {state.known_hosts}\n"
             f"  StrictHostKeyChecking yes\n"
             f"  HostKeyAlias {name}\n"
-            f"  ConnectTimeout 5\n"
+            f"  ConnectTimeout 30\n"
             f"  BatchMode yes\n"
             f"  LogLevel ERROR\n"
         )
@@ -74,7 +74,7 @@ def ssh_cmd(state: LabState, host: str, command: str) -> list[str]:
     return ["ssh", "-F", str(state.ssh_config), host, command]
 
 
-def login(state: LabState, host: str, command: str = "true", timeout: float = 15) -> bool:
+def login(state: LabState, host: str, command: str = "true", timeout: float = 45) -> bool:
     """A real SSH login as the admin user that runs command; True when it exits 0."""
     try:
         return subprocess.run(ssh_cmd(state, host, command), capture_output=True, timeout=timeout,
@@ -86,7 +86,7 @@ def login(state: LabState, host: str, command: str = "true", timeout: float = 15
 def wait_login(state: LabState, host: str, deadline: float, check_alive=None) -> bool:
     """Retry a login until it works or the monotonic deadline passes (or check_alive() says no)."""
     while time.monotonic() < deadline:
-        if login(state, host, timeout=max(1.0, min(15.0, deadline - time.monotonic()))):
+        if login(state, host, timeout=max(1.0, min(45.0, deadline - time.monotonic()))):
             return True
         if check_alive is not None and not check_alive():
             return False

@@ -38,8 +38,8 @@ from pdc.lab.state import LabState, alive, kill_pids, read_pid
 
 MEMORY_MB = 1024
 DISK_SIZE = "4G"
-COLD_BOOT_TIMEOUT = 300  # a loaded 2-core machine has been seen to need 100 s
-RESUME_TIMEOUT = 60
+COLD_BOOT_TIMEOUT = 600  # 30 s on a quiet machine; >5 min seen when the 2 cores were shared
+RESUME_TIMEOUT = 120
 
 
 def base_disk(image: images.Image) -> Path:
@@ -90,9 +90,13 @@ class Vm:
             return
         self.stop()
         disk = base_disk(self.image)
-        if not self._snapshot_valid(disk):
-            self._take_snapshot(disk)
-        self._resume()
+        try:
+            if not self._snapshot_valid(disk):
+                self._take_snapshot(disk)
+            self._resume()
+        except BaseException:
+            self.stop()  # nothing half-started: no QEMU left behind a failed up
+            raise
 
     def stop(self) -> None:
         pid = read_pid(self.pid_file)
@@ -131,6 +135,10 @@ class Vm:
         deadline = time.monotonic() + COLD_BOOT_TIMEOUT
         if not ssh.wait_login(self.state, self.host.name, deadline, check_alive=self._qemu_alive):
             raise LabError(self._failure("cold boot: no SSH login"))
+        self._save(base)
+
+    def _save(self, base: Path) -> None:
+        """Save the booted VM: memory to ``vmstate`` (QMP migrate), disk frozen as it is now."""
         # settle before saving, so every resume starts from a finished boot
         subprocess.run(ssh.ssh_cmd(self.state, self.host.name, "systemctl is-system-running --wait; sudo sync"),
                        capture_output=True, timeout=120)
@@ -159,10 +167,23 @@ class Vm:
              str(overlay)])
         self._start(overlay, incoming=f"exec:cat {self.saved / 'vmstate'}")
         deadline = time.monotonic() + RESUME_TIMEOUT
+        self._continue(deadline)
         if not ssh.wait_login(self.state, self.host.name, deadline, check_alive=self._qemu_alive):
             raise LabError(self._failure("resumed VM: no SSH login"))
         # the saved clock is as old as the snapshot: take the time from the (emulated) RTC
-        run(ssh.ssh_cmd(self.state, self.host.name, "sudo hwclock --hctosys"), timeout=30)
+        run(ssh.ssh_cmd(self.state, self.host.name, "sudo hwclock --hctosys"), timeout=180)
+
+    def _continue(self, deadline: float) -> None:
+        """The state was saved from a paused VM, so QEMU stays paused after loading it: continue."""
+        with Qmp(self.run_dir / "qmp.sock") as qmp:
+            while True:
+                status = qmp.call("query-migrate").get("status")
+                if status == "completed":
+                    break
+                if status == "failed" or time.monotonic() > deadline:
+                    raise LabError(self._failure(f"loading the saved VM state: {status}"))
+                time.sleep(0.1)
+            qmp.call("cont")
 
     # ------------------------------------------------------------ QEMU
 
@@ -238,7 +259,8 @@ class Vm:
                 os.chown(root / rel, uid, gid)
             (root / f"home/{images.ADMIN}/.ssh").chmod(0o700)
             path.unlink(missing_ok=True)
-            run(["mkfs.ext4", "-q", "-F", "-L", "pdcseed", "-d", str(root), str(path), "16M"])
+            # the seed's files sit under root/ (not the fs root, which also holds lost+found)
+            run(["mkfs.ext4", "-q", "-F", "-L", "pdcseed", "-d", tmp, str(path), "16M"])
 
     def _seed_files(self) -> dict[str, tuple[str, int]]:
         host, domain = self.host, self.env.settings.shared_services.domain
@@ -247,8 +269,6 @@ class Vm:
             "etc/hostname": (host.name + "\n", 0o644),
             "etc/hosts": (f"127.0.0.1\tlocalhost\n{host.address}\t{host.name}.{domain} {host.name}\n", 0o644),
             "etc/resolv.conf": ("", 0o644),
-            "etc/machine-id": (hashlib.sha256(f"{self.env.name}/{host.name}".encode()).hexdigest()[:32] + "\n",
-                               0o444),
             "etc/apt/sources.list": (proxy.sources_list(self.env, self.image.suite), 0o644),
             "etc/systemd/network/10-eth0.network": (
                 f"[Match]\nName=eth0\n\n[Network]\nAddress={host.address}/{self.subnet.prefixlen}\n"
