@@ -8,6 +8,7 @@ import shlex
 import pytest
 
 from pdc.audit.facts import AUDIT_RULES, AUDIT_STATUS, RSYSLOG_CONF
+from pdc.audit.policy import setting
 from pdc.audit.suite import Item, active_lines, items, settings, soc_collector
 
 RULES_FILE = "/etc/audit/rules.d/50-pdc.rules"
@@ -33,12 +34,15 @@ def test_auditd_running(target, item, facts, evidence):
     assert unit.get(key) == want, f"auditd is not {want}"
 
 
-AUDITD_CONF = {"max_log_file_action": "keep_logs", "space_left_action": "email",
-               "admin_space_left_action": "single", "disk_full_action": None}
+def _auditd_items(t):
+    """keep_logs (CIS 6.2.2.2) plus the auditd role's own choices for the space actions."""
+    return [Item("max_log_file_action", "keep_logs")] + [
+        Item(k, str(setting("auditd", f"auditd_{k}")).lower())
+        for k in ("space_left_action", "admin_space_left_action", "disk_full_action")]
 
 
 @pytest.mark.control("PDC-AUD-002")
-@items(lambda t: [Item(k, v) for k, v in AUDITD_CONF.items() if v])
+@items(_auditd_items)
 def test_auditd_retention(target, item, facts, evidence):
     value = settings(facts.file("/etc/audit/auditd.conf").stdout, "=").get(item.id)
     evidence(f"auditd.conf {item.id} = {value}")

@@ -311,12 +311,14 @@ def test_unattended_upgrades(target, item, facts, evidence):
     elif item.id == "enabled":
         out = facts.run("apt-config dump APT::Periodic").stdout
         hits = {k: v.strip('";') for k, v in (line.split(" ", 1) for line in out.splitlines() if " " in line)}
+        hits = {k.removesuffix("::"): v for k, v in hits.items()}
         evidence(f"APT::Periodic::Unattended-Upgrade {hits.get('APT::Periodic::Unattended-Upgrade')}, "
                  f"Update-Package-Lists {hits.get('APT::Periodic::Update-Package-Lists')}")
         assert hits.get("APT::Periodic::Unattended-Upgrade") not in (None, "0"), "unattended upgrades are off"
     else:
         out = facts.run("apt-config dump Unattended-Upgrade::Origins-Pattern").stdout
-        origins = [line.split(" ", 1)[1].strip('";') for line in out.splitlines() if " " in line]
+        # the effective merge of every apt.conf.d file: Debian's 50unattended-upgrades counts too
+        origins = [o for line in out.splitlines() if " " in line if (o := line.split(" ", 1)[1].strip('";'))]
         evidence("Origins-Pattern: " + "; ".join(origins))
         assert origins, "no Unattended-Upgrade::Origins-Pattern"
         assert all("security" in o.lower() for o in origins), "origins other than Debian-Security are upgraded"
