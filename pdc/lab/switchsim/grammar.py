@@ -245,3 +245,24 @@ def normalize_interface(name: str) -> str | None:
         if prefix == abbrev:
             return full + m.group(2)
     return None
+
+
+_TOKEN = re.compile(r"^[A-Za-z-]+\d+(?:/\d+)*$")
+_FREE_TEXT = {"description", "name", "remark", "location", "contact", "banner", "hostname", "username"}
+
+
+def canonical(line: str) -> str:
+    """The line with abbreviated interface names expanded, as IOS stores it (`int Gi0/1`)."""
+    words = line.split(" ")
+    if words and words[0] in ("int", "inte", "inter", "interf", "interfa", "interfac"):
+        words[0] = "interface"
+    out = []
+    for i, word in enumerate(words):
+        if word in _FREE_TEXT:  # descriptions and names are kept as typed
+            return " ".join(out + words[i:])
+        if _TOKEN.match(word) and not word.lower().startswith(("v3", "aes")):
+            full = normalize_interface(word)
+            out.append(full or word)
+        else:
+            out.append(word)
+    return " ".join(out)

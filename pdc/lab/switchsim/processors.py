@@ -205,7 +205,7 @@ class ConfigProcessor(BaseCommandProcessor):
         if self.banner is not None:
             self._banner_line(line)
             return True
-        text = " ".join(line.split())
+        text = grammar.canonical(" ".join(line.split()))
         if not text or text.startswith("!"):
             return True
         self.device.on_config_line(text)  # fault injection: may raise DropConnection

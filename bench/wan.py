@@ -1,0 +1,192 @@
+"""The WAN engine at province scale: 248 emulated switches (haiduong), start, push, diff.
+
+Prints markdown rows only (bench/run_all.py joins them):
+- `pdc lab up haiduong --wan-only`: start time (median of 3) and the switch process's memory;
+- the full push (every switch from its day-0 config) at the default number of workers;
+- the same push serially (measured on a sample, extrapolated to 248 devices: a full serial run
+  takes over 10 minutes) and with nornir + nornir-netmiko at the same number of workers;
+- `pdc wan diff haiduong` for the 248 devices (median of 2).
+
+nornir lives in its own virtualenv under /var/cache/pdc (created on first use) so its pins
+never touch .venv. The nornir run does less than `pdc wan push`: it connects, sends the same
+remediation lines (computed here beforehand) with the same error_pattern and saves; no backup,
+no read-back verification. The switches are stopped at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import PDC, ROOT, row  # noqa: E402
+
+ENV = "haiduong"
+SERIAL_SAMPLE = 12
+NORNIR_VENV = Path(os.environ.get("PDC_CACHE", "/var/cache/pdc")) / "nornir-venv"
+NORNIR_PINS = ["nornir==3.6.0", "nornir-netmiko==1.0.1", "netmiko==4.8.0"]
+GOAL_PUSH, GOAL_DIFF, GOAL_UP = 20.0, 15.0, 10.0
+
+
+def pdc(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([PDC, *args], capture_output=True, text=True, cwd=ROOT)
+    if check and result.returncode not in (0, 2):
+        raise SystemExit(f"pdc {' '.join(args)} failed ({result.returncode}):\n{result.stderr[-2000:]}")
+    return result
+
+
+def timed(*args: str) -> float:
+    started = time.perf_counter()
+    pdc(*args)
+    return time.perf_counter() - started
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def server_pid() -> int:
+    return int(Path(f"/var/lib/pdc/lab/{ENV}/switches/server.pid").read_text())
+
+
+def fresh() -> None:
+    """Every switch back at day 0 (a restart of the switch process)."""
+    pdc("lab", "down", ENV)
+    pdc("lab", "up", ENV, "--wan-only")
+
+
+def push(workers: int | None, limit: str | None = None) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "push.json"
+        args = ["wan", "push", ENV, "--apply", "--yes", "--quiet", "--no-session-logs", "--report", str(report)]
+        if workers:
+            args += ["--workers", str(workers)]
+        if limit:
+            args += ["--limit", limit]
+        pdc(*args, check=False)
+        return json.loads(report.read_text())
+
+
+def nornir_push(workers: int) -> tuple[float, int]:
+    if not (NORNIR_VENV / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(NORNIR_VENV)], check=True)
+        subprocess.run([str(NORNIR_VENV / "bin" / "pip"), "install", "-q", *NORNIR_PINS], check=True,
+                       capture_output=True)
+    # the same remediation lines the engine would send (from day 0), computed with pdc's own code
+    from pdc.environment import load_environment
+    from pdc.lab.switchsim.store import SwitchConfig
+    from pdc.wan import connect, credentials, diff, profiles, render
+
+    env = load_environment(ENV)
+    creds = credentials.load(env)
+    targets = connect.targets(env, env.sites)
+    hosts, commands = {}, {}
+    for site in env.sites:
+        change = diff.change(SwitchConfig(site.id, list(profiles.profile(site).ports)).render(),
+                             render.render_site(env, site, creds))
+        hosts[site.id] = {"hostname": targets[site.id].host, "port": targets[site.id].port, "platform": "cisco_ios"}
+        commands[site.id] = {"lines": change.lines, "banner": change.banner}
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data.json"
+        data.write_text(json.dumps({"hosts": hosts, "commands": commands, "workers": workers,
+                                    "username": creds.username, "password": creds.password,
+                                    "secret": creds.secret, "error_pattern": connect.ERROR_PATTERN}))
+        data.chmod(0o600)
+        script = Path(tmp) / "nornir_push.py"
+        script.write_text(NORNIR_SCRIPT)
+        out = subprocess.run([str(NORNIR_VENV / "bin" / "python"), str(script), str(data)], capture_output=True,
+                             text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return result["seconds"], result["failed"]
+
+
+NORNIR_SCRIPT = r'''
+import json, re, sys, time
+from nornir import InitNornir
+from nornir.core.inventory import ConnectionOptions
+from nornir_netmiko.tasks import netmiko_save_config, netmiko_send_config
+
+data = json.load(open(sys.argv[1]))
+inventory = {"plugin": "DictInventory", "options": {
+    "hosts": {name: {**h, "username": data["username"], "password": data["password"],
+                     "connection_options": {"netmiko": {"extras": {"secret": data["secret"]}}}}
+              for name, h in data["hosts"].items()},
+    "groups": {}, "defaults": {}}}
+nr = InitNornir(runner={"plugin": "threaded", "options": {"num_workers": data["workers"]}},
+                inventory=inventory, logging={"enabled": False})
+
+def push(task):
+    cmds = data["commands"][task.host.name]
+    task.run(netmiko_send_config, config_commands=cmds["lines"], error_pattern=data["error_pattern"],
+             enable=True)
+    conn = task.host.get_connection("netmiko", task.nornir.config)
+    conn.config_mode()
+    conn.write_channel("\n".join(cmds["banner"]) + "\n")
+    conn.read_until_pattern(pattern=re.escape(conn.base_prompt) + r"\(config\)#")
+    conn.exit_config_mode()
+    task.run(netmiko_save_config)
+
+started = time.perf_counter()
+result = nr.run(task=push)
+elapsed = time.perf_counter() - started
+nr.close_connections()
+print(json.dumps({"seconds": elapsed, "failed": len(result.failed_hosts)}))
+'''
+
+
+def main() -> None:
+    from pdc.wan.push import DEFAULT_WORKERS
+
+    pdc("lab", "down", ENV)
+    starts, memory = [], 0.0
+    for _ in range(3):
+        pdc("lab", "down", ENV)
+        starts.append(timed("lab", "up", ENV, "--wan-only"))
+        memory = rss_mib(server_pid())
+    up = statistics.median(starts)
+    row("`pdc lab up haiduong --wan-only`: 248 switches started (median of 3)", f"{up:.2f} s",
+        f"goal <= {GOAL_UP:.0f} s")
+    row("emulated WAN memory, 248 switches (RSS after start)", f"{memory:.0f} MiB", "LAB-NOTES: 61 MiB for 250")
+    try:
+        full = push(None)
+        ok = full["summary"].get("ok", 0)
+        row(f"`pdc wan push haiduong --apply`, 248 switches from day 0, {DEFAULT_WORKERS} workers (default)",
+            f"{full['seconds']:.1f} s ({ok} ok, "
+            f"{sum(d['lines'] for d in full['devices']) // max(1, len(full['devices']))} lines/device)",
+            f"goal <= {GOAL_PUSH:.0f} s")
+        row("emulated WAN memory after the full push", f"{rss_mib(server_pid()):.0f} MiB", "")
+
+        diffs = []
+        for _ in range(2):
+            diffs.append(timed("wan", "diff", ENV, "--quiet", "--report", os.devnull))
+        row("`pdc wan diff haiduong`, 248 devices, no changes (median of 2)", f"{statistics.median(diffs):.1f} s",
+            f"goal <= {GOAL_DIFF:.0f} s")
+
+        from pdc.environment import load_environment
+
+        fresh()
+        communes = [s.id for s in load_environment(ENV).sites if s.tier == "commune"][:SERIAL_SAMPLE]
+        serial = push(1, ",".join(communes))
+        per_device = serial["seconds"] / len(serial["devices"])
+        row(f"same push serially (1 worker; {SERIAL_SAMPLE} devices measured, x248)",
+            f"{per_device * 248:.0f} s ({per_device:.2f} s/device)", "LAB-NOTES: 237 s with 49-line configs")
+
+        fresh()
+        nornir_seconds, nornir_failed = nornir_push(DEFAULT_WORKERS)
+        row(f"nornir 3.6 + nornir-netmiko, same lines, {DEFAULT_WORKERS} workers (push + save only)",
+            f"{nornir_seconds:.1f} s ({nornir_failed} failed)", f"pdc wan push: {full['seconds']:.1f} s")
+    finally:
+        pdc("lab", "down", ENV, check=False)
+
+
+if __name__ == "__main__":
+    main()
