@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 
+import click
 
-class LabError(RuntimeError):
-    """A lab step failed; the message says what to do about it."""
+
+class LabError(click.ClickException):
+    """A lab step failed; the message says what to do about it.
+
+    A ClickException, so `pdc lab ...` prints "Error: <message>" and exits 1 instead of a traceback.
+    """
 
 
 # tool -> Debian package that ships it (named in the error so the fix is one apt-get away)
