@@ -1,0 +1,161 @@
+"""site.yml on fresh Debian 12 and 13 containers: convergence, idempotence, check mode, and the
+live state of every daemon it configured (not just the files it wrote)."""
+
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+import time
+import uuid
+
+import pytest
+from conftest import ansible_playbook
+
+pytestmark = pytest.mark.lab
+
+
+def test_site_converges_on_debian_12_and_13(hardlab):
+    assert hardlab.first.rc == 0, hardlab.first.output[-4000:]
+    recap = hardlab.first.recap
+    assert set(recap) == {h.name for h in hardlab.env.hosts if h.group.lab_kind == "container"}
+    assert {hardlab.env.host(h).group.os for h in recap} == {"debian12", "debian13"}
+    assert all(r["failed"] == 0 and r["unreachable"] == 0 for r in recap.values()), recap
+
+
+def test_second_run_changes_nothing(hardlab):
+    second = ansible_playbook(hardlab.env_dir, "site.yml")
+    assert second.rc == 0, second.output[-4000:]
+    changed = {h: r["changed"] for h, r in second.recap.items() if r["changed"]}
+    assert not changed, (changed, second.output[-6000:])
+
+
+def test_check_mode_on_hardened_hosts_reports_no_changes(hardlab):
+    check = ansible_playbook(hardlab.env_dir, "site.yml", "--check", "--diff")
+    assert check.rc == 0, check.output[-4000:]
+    assert all(r["changed"] == 0 for r in check.recap.values()), check.output[-6000:]
+
+
+def test_tags_select_one_control(hardlab):
+    run = ansible_playbook(hardlab.env_dir, "harden.yml", "--tags", "PDC-SSH-003", "--limit", "tthc-web-01",
+                           "--list-tasks")
+    assert run.rc == 0, run.output
+    tasks = [line for line in run.output.splitlines() if "PDC-" in line]
+    assert tasks and all("PDC-SSH-003" in line for line in tasks), tasks
+
+
+def _hosts(hardlab):
+    return [h.name for h in hardlab.env.hosts if h.group.lab_kind == "container"]
+
+
+def test_admin_key_login_works_and_password_or_root_is_refused(hardlab):
+    for host in _hosts(hardlab):
+        assert hardlab.ssh(host, "true").returncode == 0, host
+        password = hardlab.ssh(host, "true", extra=("-o", "PubkeyAuthentication=no",
+                                                    "-o", "PreferredAuthentications=password,keyboard-interactive"))
+        assert password.returncode == 255 and "Permission denied (publickey)" in password.stderr, (host, password)
+        root = hardlab.ssh(host, "true", user="root")
+        assert root.returncode == 255 and "Permission denied" in root.stderr, (host, root)
+        effective = hardlab.sudo(host, "sshd -T -C user=pdcadmin,host=x,addr=10.99.0.5").stdout
+        for line in ("permitrootlogin no", "passwordauthentication no", "kbdinteractiveauthentication no",
+                     "maxauthtries 4", "allowgroups sudo"):
+            assert re.search(rf"(?m)^{line}", effective), (host, line)
+
+
+def test_firewall_is_live_default_deny_with_ssh_from_management(hardlab):
+    mgmt = [str(n) for n in hardlab.env.management_cidrs]
+    for host in _hosts(hardlab):
+        ruleset = hardlab.sudo(host, "nft list ruleset").stdout
+        assert "policy drop" in ruleset and 'iif "lo" accept' in ruleset, host
+        ssh_rule = next(line for line in ruleset.splitlines() if "tcp dport 22" in line)
+        assert all(n in ssh_rule for n in mgmt), (host, ssh_rule)
+
+
+def test_chrony_syncs_to_the_environment_ntp(hardlab):
+    ntp = [str(a) for a in hardlab.env.endpoint_addresses("ntp")]
+    for host in _hosts(hardlab):
+        if host in {h.name for h in hardlab.env.group_hosts(hardlab.env.settings.shared_services.ntp.group)}:
+            continue
+        sources = hardlab.ssh(host, "chronyc -n sources").stdout
+        assert any(a in sources for a in ntp), (host, sources)
+        assert "pool" not in hardlab.ssh(host, "cat /etc/chrony/chrony.conf").stdout
+
+
+def test_nginx_serves_modern_tls_with_security_headers(hardlab):
+    web = hardlab.address("tthc-web-01")
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with socket.create_connection((web, 443), timeout=10) as raw, ctx.wrap_socket(raw) as tls:
+        assert tls.version() in ("TLSv1.2", "TLSv1.3")
+        tls.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        reply = b""
+        while chunk := tls.recv(4096):
+            reply += chunk
+    head = reply.decode(errors="replace")
+    assert head.startswith("HTTP/1.1 200"), head
+    assert "Strict-Transport-Security" in head and "X-Content-Type-Options: nosniff" in head
+    assert re.search(r"(?m)^Server: nginx\r?$", head), "server_tokens off"
+    old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    old.check_hostname = False
+    old.verify_mode = ssl.CERT_NONE
+    old.maximum_version = ssl.TLSVersion.TLSv1_1
+    old.minimum_version = ssl.TLSVersion.TLSv1
+    with pytest.raises((ssl.SSLError, ConnectionError)), socket.create_connection((web, 443), timeout=10) as raw:
+        old.wrap_socket(raw).do_handshake()
+
+
+PROBE = "timeout 5 bash -c '</dev/tcp/{addr}/5432' && echo open || echo closed"
+
+
+def test_app_zone_reaches_postgresql_and_other_zones_cannot(hardlab):
+    db = hardlab.address("tthc-db-01")
+    assert hardlab.ssh("tthc-app-01", PROBE.format(addr=db)).stdout.strip() == "open"
+    for other in ("tthc-web-01", "soc-collector-01", "infra-svc-01"):
+        assert hardlab.ssh(other, PROBE.format(addr=db)).stdout.strip() == "closed", other
+
+
+def test_postgresql_live_settings(hardlab):
+    def show(setting: str) -> str:
+        out = hardlab.sudo("tthc-db-01", f"cd / && runuser -u postgres -- psql -tAc 'SHOW {setting}'")
+        assert out.returncode == 0, out.stderr
+        return out.stdout.strip()
+
+    assert show("listen_addresses") == hardlab.address("tthc-db-01")
+    assert show("password_encryption") == "scram-sha-256"
+    assert show("log_connections") == "on" and show("log_disconnections") == "on"
+
+
+def _arrived(hardlab, host: str, token: str, wait: float) -> bool:
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        found = hardlab.sudo("soc-collector-01", f"grep -rl {token} /var/log/remote/{host}/ 2>/dev/null")
+        if found.stdout.strip():
+            return True
+        time.sleep(2)
+    return False
+
+
+def test_every_host_logs_to_the_soc_collector(hardlab):
+    token = f"pdc-test-{uuid.uuid4().hex[:10]}"
+    senders = [h for h in _hosts(hardlab) if h != "soc-collector-01"]
+    for host in senders:
+        assert hardlab.ssh(host, f"logger -t pdc-test {token}").returncode == 0
+    missing = [h for h in senders if not _arrived(hardlab, h, token, 60)]
+    assert not missing, missing
+
+
+def test_messages_sent_during_a_collector_outage_arrive_after_it_restarts(hardlab):
+    token = f"pdc-outage-{uuid.uuid4().hex[:10]}"
+    assert hardlab.sudo("soc-collector-01", "systemctl stop rsyslog").returncode == 0
+    try:
+        time.sleep(2)
+        for i in range(3):
+            hardlab.ssh("tthc-web-01", f"logger -t pdc-test {token}-{i}")
+            time.sleep(1)
+        assert not _arrived(hardlab, "tthc-web-01", token, 3)
+    finally:
+        assert hardlab.sudo("soc-collector-01", "systemctl start rsyslog").returncode == 0
+    assert _arrived(hardlab, "tthc-web-01", f"{token}-2", 90)
+    got = hardlab.sudo("soc-collector-01", f"grep -c {token} /var/log/remote/tthc-web-01/syslog.log").stdout
+    assert int(got.strip() or 0) == 3, got
