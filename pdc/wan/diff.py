@@ -38,9 +38,14 @@ def parse(text: str, platform: str = "cisco_ios"):
     return get_hconfig(PLATFORMS[platform], text)
 
 
-def change(running: str, intended: str, platform: str = "cisco_ios") -> Change:
-    """The lines that turn `running` into `intended` (use it the other way round to restore)."""
-    workflow = WorkflowRemediation(parse(running, platform), parse(intended, platform))
+def change(running, intended, platform: str = "cisco_ios") -> Change:
+    """The lines that turn `running` into `intended` (use it the other way round to restore).
+
+    Either side may be text or an already parsed HConfig (the push parses the intended config once).
+    """
+    running = parse(running, platform) if isinstance(running, str) else running
+    intended = parse(intended, platform) if isinstance(intended, str) else intended
+    workflow = WorkflowRemediation(running, intended)
     return _lines(workflow.remediation_config)
 
 

@@ -59,7 +59,8 @@ def push_device(job: Job) -> Result:
         except Exception as exc:  # noqa: BLE001
             return Result(job.site, "unreachable", f"untouched: cannot read the running config ({_why(exc)})")
         backup = str(job.backups.write(job.site, before)) if job.backups else None
-        change = diff.change(before, job.intended)
+        intended = diff.parse(job.intended)  # once: it is compared twice
+        change = diff.change(before, intended)
         if change.empty:
             return Result(job.site, "unchanged", backup=backup)
         if not job.apply:
@@ -68,7 +69,7 @@ def push_device(job: Job) -> Result:
         try:
             _send(conn, change)
             after = connect.running_config(conn)
-            left = diff.change(after, job.intended)
+            left = diff.change(after, intended)
             if not left.empty:
                 first = redact(left.text().splitlines()[0])
                 raise PushError(f"verify: {left.size} intended line(s) missing after the push (first: {first!r})")

@@ -58,6 +58,18 @@ def test_dry_run_and_diff_report_changes_without_touching(fresh_wan, lab_env, tm
     diffed = pdc("wan", "diff", "lab", "--limit", "commune", "--quiet", "--report", str(tmp_path / "d.json"))
     assert diffed.returncode == 2
     assert report(tmp_path / "d.json")["summary"] == {"changes": len(render_limit(lab_env, "commune"))}
+    verified = pdc("wan", "verify", "lab", "--limit", "dc", "--quiet", "--report", str(tmp_path / "v.json"))
+    assert verified.returncode == 1
+    assert report(tmp_path / "v.json")["summary"] == {"drift": 1}
+
+    backup = pdc("wan", "backup", "lab", "--quiet", env={"PDC_WAN_BACKUPS": str(tmp_path / "backups")})
+    assert backup.returncode == 0, backup.stderr[-2000:]
+    latest = tmp_path / "backups" / "lab" / "latest"
+    files = sorted(latest.glob("*.cfg"))
+    assert [f.stem for f in files] == sorted(s.id for s in lab_env.sites)
+    assert files[0].read_text().startswith("!\nversion")  # no byte-count header: diffable
+    for path in files:
+        _no_secret(path.read_text(), fresh_wan)
 
 
 def render_limit(env, limit):
