@@ -13,6 +13,7 @@ import runpy
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from pdc import paths
 from pdc.environment import Environment
@@ -56,7 +57,7 @@ class Plan:
             node = by_urn.get(node.parent)
         return "(stack)"
 
-    @property
+    @cached_property
     def _by_urn(self) -> dict[str, Captured]:
         return {r.urn: r for r in self.resources}
 
@@ -99,6 +100,9 @@ def plain(value):
     return value
 
 
+_loop: asyncio.AbstractEventLoop | None = None  # the last plan's loop, closed by the next plan
+
+
 def run_program(env: Environment) -> Plan:
     """Run stacks/__main__.py against the mocks; return every resource and the stack outputs."""
     import pulumi
@@ -106,7 +110,11 @@ def run_program(env: Environment) -> Plan:
 
     _skip_source_positions()
     # a fresh loop and root stack per run: pytest-asyncio, or an earlier plan, may have left theirs
-    asyncio.set_event_loop(asyncio.new_event_loop())
+    global _loop
+    if _loop is not None and not _loop.is_running():
+        _loop.close()
+    _loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(_loop)
     pulumi_settings.ROOT.set(None)
     mocks = PlanMocks()
     monitor = PlanMonitor(mocks)

@@ -56,11 +56,12 @@ def build_networks(env: Environment, system: System, cloud: Cloud, tenant_id: pu
         for zone in topo.edge_zones
     }
     if topo.db_upstream:
-        _db_router(system, topo.db_upstream, subnets_by_zone, networks, subnets, edge, tenant_id, tags_of, opts)
+        _db_router(system, topo.db_upstream, subnets_by_zone, networks, subnets, edge,
+                   edge_interfaces[topo.db_upstream], tenant_id, tags_of, opts)
     return TenantNetworks(networks, subnets, edge_interfaces)
 
 
-def _db_router(system, upstream, cidrs, networks, subnets, edge, tenant_id, tags_of, opts) -> None:
+def _db_router(system, upstream, cidrs, networks, subnets, edge, edge_leg, tenant_id, tags_of, opts) -> None:
     """The db zone's own router: no gateway; one leg on db, one on the zone in front of it."""
     sid = system.id
     link_ip = offset(cidrs[upstream], UPSTREAM_LINK_OFFSET)
@@ -75,7 +76,7 @@ def _db_router(system, upstream, cidrs, networks, subnets, edge, tenant_id, tags
         description=f"db router leg on {upstream}", tags=tags_of(upstream), opts=opts)
     leg = openstack.networking.RouterInterface(f"{sid}-db-{upstream}", router_id=router.id, port_id=link.id,
                                                opts=opts)
-    route_opts = pulumi.ResourceOptions(parent=opts.parent, depends_on=[leg])
+    route_opts = pulumi.ResourceOptions(parent=opts.parent, depends_on=[leg, edge_leg])  # both next hops up
     # upstream hosts reach db through the link (DHCP host route); the edge router routes replies
     openstack.networking.SubnetRoute(f"{sid}-{upstream}-to-db", subnet_id=subnets[upstream].id,
                                      destination_cidr=str(cidrs["db"]), next_hop=str(link_ip), opts=route_opts)

@@ -157,3 +157,20 @@ def test_stack_outputs_give_every_host_for_the_inventory():
         assert (out["system"], out["level"], out["zone"], out["groups"]) == (
             h.system.id, h.level, h.zone, h.ansible_groups)
         assert (out["floating_address"] is not None) == (h.zone == "dmz")
+
+
+def test_db_zone_behind_its_own_router_when_the_system_has_a_dmz():
+    """tthc (dmz, app, db): db's router has no gateway; app reaches db through the .2 link."""
+    env, p = planned("lab")
+    tthc = env.system("tthc")
+    app, db = env.zone_subnet(tthc, "app"), env.zone_subnet(tthc, "db")
+    routers = {r.name: r.inputs for r in resources(p, T["router"], "tthc")}
+    assert "externalNetworkId" not in routers["tthc-db"]
+    assert routers["tthc-edge"]["externalNetworkId"] == "id-network-lab-external"
+    link = next(r.inputs for r in resources(p, T["port"], "tthc") if r.name == "tthc-db-link")
+    assert link["fixedIps"] == [{"ipAddress": str(app.network_address + 2), "subnetId": "id-Subnet-tthc-app"}]
+    subnet_route = next(r.inputs for r in p.resources if r.type.endswith("subnetRoute:SubnetRoute"))
+    assert (subnet_route["destinationCidr"], subnet_route["nextHop"]) == (str(db), str(app.network_address + 2))
+    router_routes = {r.name: r.inputs for r in p.resources if r.type.endswith("routerRoute:RouterRoute")}
+    assert router_routes["tthc-db-default"]["nextHop"] == str(app.network_address + 1)
+    assert router_routes["tthc-edge-to-db"]["destinationCidr"] == str(db)

@@ -55,31 +55,45 @@ CASES = [
 ]
 
 
+_plans: dict = {}
+
+
+@pytest.fixture
+def planned_violation(tmp_path_factory):
+    """The plan of lab edited by `edit`, made once per test session (each takes about a second)."""
+    def make(edit):
+        if edit.__name__ not in _plans:
+            root = lab_copy(tmp_path_factory.mktemp(edit.__name__), edit)
+            _plans[edit.__name__] = (root, plan(load_environment(root)))
+        return _plans[edit.__name__]
+    return make
+
+
 @pytest.mark.parametrize(("edit", "policy", "resource"), CASES, ids=[c[1] for c in CASES])
-def test_violating_environment_fails_naming_the_policy(tmp_path, edit, policy, resource):
-    root = lab_copy(tmp_path, edit)
-    result = plan(load_environment(root))
+def test_violating_environment_fails_naming_the_policy(planned_violation, edit, policy, resource):
+    _, result = planned_violation(edit)
     assert {v.policy for v in result.violations} == {policy}, [str(v) for v in result.violations]
     assert any(v.resource.startswith(resource) for v in result.violations), [str(v) for v in result.violations]
     assert all(v.mandatory for v in result.violations)
 
 
-def test_cli_exits_1_naming_policy_and_resource(tmp_path):
-    cli = CliRunner().invoke(main, ["plan", str(lab_copy(tmp_path, cheap_volumes_at_level3))])
+def test_cli_exits_1_naming_policy_and_resource(planned_violation):
+    root, _ = planned_violation(cheap_volumes_at_level3)
+    cli = CliRunner().invoke(main, ["plan", str(root)])
     assert cli.exit_code == 1
     assert "[level3-encrypted-volumes] tthc-db-01-boot: volume tthc-db-01-boot of level-3 system tthc uses " \
            "volume type standard" in cli.stderr
     assert "2 mandatory policy violation(s)" in cli.stderr  # the boot and the data volume
 
 
-def test_quota_violation_names_the_field_and_numbers(tmp_path):
-    result = plan(load_environment(lab_copy(tmp_path, too_few_floating_ips)))
+def test_quota_violation_names_the_field_and_numbers(planned_violation):
+    _, result = planned_violation(too_few_floating_ips)
     assert [v.message for v in result.violations] == [
         "quota floatingip=0 is below the 1 planned for tthc"]
 
 
-def test_level4_violation_names_every_tier(tmp_path):
-    result = plan(load_environment(lab_copy(tmp_path, level4_single_instances)))
+def test_level4_violation_names_every_tier(planned_violation):
+    _, result = planned_violation(level4_single_instances)
     tiers = sorted(v.message.split()[2] for v in result.violations)
     assert tiers == ["tthc/app", "tthc/db", "tthc/web"]
 
@@ -97,9 +111,10 @@ def test_cli_json_lists_resources_with_type_name_and_inputs(tmp_path):
     assert isinstance(quota["instances"], int)  # floats from the mocks are shown as integers
     assert set(doc["outputs"]["hosts"]) == {h.name for h in load_environment("lab").hosts}
 
-    stdout = CliRunner().invoke(main, ["plan", "lab", "--json"])
-    assert stdout.exit_code == 0
-    assert json.loads(stdout.stdout)["resources"] == doc["resources"]
+    # to stdout: the JSON alone (the summary goes to stderr)
+    stdout = CliRunner().invoke(main, ["plan", str(lab_copy(tmp_path, too_few_floating_ips)), "--json"])
+    assert stdout.exit_code == 1
+    assert json.loads(stdout.stdout)["violations"][0]["policy"] == "quotas-cover-plan"
 
 
 def test_environment_without_openstack_settings_is_refused(tmp_path):
