@@ -277,10 +277,10 @@ def _sudo_policy(facts) -> str:
 def test_sudo_pty_and_log(target, item, facts, evidence):
     policy = _sudo_policy(facts)
     if item.id == "use_pty":
-        hit = [line.strip() for line in policy.splitlines() if "pseudo-terminal" in line]
-        evidence("\n".join(hit) or "sudo -V: no pseudo-terminal default")
-        assert any(line.startswith("Always run commands in a pseudo-terminal") or "Use a pseudo" in line
-                   for line in hit), "sudo does not run commands in a pseudo-terminal (use_pty)"
+        # sudo 1.9 says "pseudo-tty", later versions "pseudo-terminal"
+        hit = [line.strip() for line in policy.splitlines() if re.match(r"\s*Always run commands in a pseudo-t", line)]
+        evidence("\n".join(hit) or "sudo -V: use_pty is not set")
+        assert hit, "sudo does not run commands in a pseudo-terminal (use_pty)"
     else:
         hit = [line.strip() for line in policy.splitlines() if line.strip().startswith("Path to log file")]
         evidence("\n".join(hit) or "sudo -V: no log file")
