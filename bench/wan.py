@@ -76,7 +76,7 @@ def push(workers: int | None, limit: str | None = None) -> dict:
         return json.loads(report.read_text())
 
 
-def nornir_push(workers: int) -> tuple[float, int]:
+def nornir_push(workers: int, env_name: str = ENV) -> tuple[float, int]:
     if not (NORNIR_VENV / "bin" / "python").exists():
         subprocess.run([sys.executable, "-m", "venv", str(NORNIR_VENV)], check=True)
         subprocess.run([str(NORNIR_VENV / "bin" / "pip"), "install", "-q", *NORNIR_PINS], check=True,
@@ -86,7 +86,7 @@ def nornir_push(workers: int) -> tuple[float, int]:
     from pdc.lab.switchsim.store import SwitchConfig
     from pdc.wan import connect, credentials, diff, profiles, render
 
-    env = load_environment(ENV)
+    env = load_environment(env_name)
     creds = credentials.load(env)
     targets = connect.targets(env, env.sites)
     hosts, commands = {}, {}
@@ -104,25 +104,30 @@ def nornir_push(workers: int) -> tuple[float, int]:
         script = Path(tmp) / "nornir_push.py"
         script.write_text(NORNIR_SCRIPT)
         out = subprocess.run([str(NORNIR_VENV / "bin" / "python"), str(script), str(data)], capture_output=True,
-                             text=True, check=True)
+                             text=True)
+        if out.returncode != 0:
+            raise SystemExit(f"nornir run failed:\n{out.stderr[-3000:]}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
     return result["seconds"], result["failed"]
 
 
 NORNIR_SCRIPT = r'''
-import json, re, sys, time
+import json, os, re, sys, time
 from nornir import InitNornir
-from nornir.core.inventory import ConnectionOptions
 from nornir_netmiko.tasks import netmiko_save_config, netmiko_send_config
 
 data = json.load(open(sys.argv[1]))
-inventory = {"plugin": "DictInventory", "options": {
-    "hosts": {name: {**h, "username": data["username"], "password": data["password"],
-                     "connection_options": {"netmiko": {"extras": {"secret": data["secret"]}}}}
-              for name, h in data["hosts"].items()},
-    "groups": {}, "defaults": {}}}
+hosts = {name: {**h, "username": data["username"], "password": data["password"],
+                "connection_options": {"netmiko": {"extras": {"secret": data["secret"]}}}}
+         for name, h in data["hosts"].items()}
+host_file = os.path.join(os.path.dirname(sys.argv[1]), "hosts.json")  # YAML accepts JSON
+with open(host_file, "w") as handle:
+    json.dump(hosts, handle)
+os.chmod(host_file, 0o600)
 nr = InitNornir(runner={"plugin": "threaded", "options": {"num_workers": data["workers"]}},
-                inventory=inventory, logging={"enabled": False})
+                inventory={"plugin": "SimpleInventory", "options": {"host_file": host_file}},
+                logging={"enabled": False})
+
 
 def push(task):
     cmds = data["commands"][task.host.name]
