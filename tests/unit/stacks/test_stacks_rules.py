@@ -109,3 +109,16 @@ def test_zone_subnets_are_the_environment_ones(haiduong):
     for system in haiduong.systems:
         for cidr in haiduong.zone_subnets(system).values():
             assert IPv4Network(cidr).subnet_of(haiduong.plan.tenants)
+
+
+@pytest.mark.parametrize("stack", ["haiduong", "lab"])
+def test_stack_config_names_its_environment(stack):
+    """Pulumi.<stack>.yaml names the environment the program reads; the project runs in ../.venv."""
+    import yaml
+
+    project = yaml.safe_load((paths.ROOT / "stacks" / "Pulumi.yaml").read_text())
+    assert project["runtime"] == {"name": "python", "options": {"virtualenv": "../.venv"}}
+    config = yaml.safe_load((paths.ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+    assert load_environment(config["pdc:environment"]).name == stack
+    pack = yaml.safe_load((paths.ROOT / "stacks" / "policy" / "PulumiPolicy.yaml").read_text())
+    assert pack["runtime"]["name"] == "python"
