@@ -66,7 +66,7 @@ def test_dry_run_and_diff_report_changes_without_touching(fresh_wan, lab_env, tm
     assert backup.returncode == 0, backup.stderr[-2000:]
     latest = tmp_path / "backups" / "lab" / "latest"
     files = sorted(latest.glob("*.cfg"))
-    assert [f.stem for f in files] == sorted(s.id for s in lab_env.sites)
+    assert sorted(f.stem for f in files) == sorted(s.id for s in lab_env.sites)
     assert files[0].read_text().startswith("!\nversion")  # no byte-count header: diffable
     for path in files:
         _no_secret(path.read_text(), fresh_wan)
