@@ -160,18 +160,24 @@ def policies():
     return pdc_policies
 
 
-def check_policies(env: Environment, plan: Plan) -> list[Violation]:
-    """Run every policy of the pack on the captured resources, as the engine would."""
+def check_policies(env: Environment, plan: Plan, preview: bool = False) -> list[Violation]:
+    """Run every policy of the pack on the captured resources, as the engine would.
+
+    preview=True hands the policies what `pulumi preview` would: every id of a resource
+    still to be created is unknown. A policy that trips over an unknown cannot run in a
+    preview; that is reported as an advisory finding, as the analyzer does.
+    """
     from pulumi_policy import (
         EnforcementLevel,
         ResourceValidationArgs,
         ResourceValidationPolicy,
         StackValidationArgs,
     )
+    from pulumi_policy.proxy import UnknownValueError
 
     pack = policies()
     config = pack.config_for(env)
-    resources = _policy_resources(plan.resources)
+    resources = _policy_resources(plan.resources, preview)
     names = {r.urn: r.name for r in resources}
     violations: list[Violation] = []
     for policy in pack.POLICIES:
@@ -180,12 +186,17 @@ def check_policies(env: Environment, plan: Plan) -> list[Violation]:
         if isinstance(policy, ResourceValidationPolicy):
             for r in resources:
                 report = _reporter(violations, policy.name, mandatory, names, r.urn)
-                policy.validate(ResourceValidationArgs(r.resource_type, r.props, r.urn, r.name, r.opts,
-                                                       r.provider, cfg), report)
+                try:
+                    policy.validate(ResourceValidationArgs(r.resource_type, r.props, r.urn, r.name, r.opts,
+                                                           r.provider, cfg), report)
+                except UnknownValueError as exc:
+                    violations.append(Violation(policy.name, r.name, r.urn, _cannot_run(exc), False))
         else:
-            policy.validate(StackValidationArgs(resources, cfg),
-                            _reporter(violations, policy.name, mandatory, names))
-    plan.violations = violations
+            try:
+                policy.validate(StackValidationArgs(resources, cfg),
+                                _reporter(violations, policy.name, mandatory, names))
+            except UnknownValueError as exc:
+                violations.append(Violation(policy.name, "", "", _cannot_run(exc), False))
     return violations
 
 
@@ -198,14 +209,27 @@ def _reporter(sink: list[Violation], policy: str, mandatory: bool, names: dict[s
     return report
 
 
-def _policy_resources(captured: list[Captured]) -> list:
-    """PolicyResource objects with parents and (property) dependencies linked, as in a preview."""
+def _cannot_run(exc) -> str:
+    return f"cannot run during a preview: {exc.message}"
+
+
+def _policy_resources(captured: list[Captured], preview: bool = False) -> list:
+    """PolicyResource objects with parents and (property) dependencies linked, as the analyzer
+    builds them; with preview, ids of resources to be created are unknowns behind the pack's proxy."""
     from pulumi_policy.policy import (
         PolicyCustomTimeouts,
         PolicyProviderResource,
         PolicyResource,
         PolicyResourceOptions,
     )
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+    new_ids = {c.id for c in captured if c.custom}
+
+    def props_of(inputs: dict):
+        if not preview:
+            return inputs
+        return unknown_checking_proxy(_replace(inputs, new_ids, UNKNOWN_STRING_VALUE))
 
     by_urn: dict[str, PolicyResource] = {}
     providers = {c.urn: c for c in captured if c.type.startswith("pulumi:providers:")}
@@ -216,7 +240,7 @@ def _policy_resources(captured: list[Captured]) -> list:
             p = providers.get(c.provider.rsplit("::", 1)[0])
             if p:
                 provider = PolicyProviderResource(p.type, p.inputs, p.urn, p.name)
-        by_urn[c.urn] = PolicyResource(c.type, c.inputs, c.urn, c.name, opts, provider, None, [], {})
+        by_urn[c.urn] = PolicyResource(c.type, props_of(c.inputs), c.urn, c.name, opts, provider, None, [], {})
     for c in captured:
         r = by_urn[c.urn]
         r.parent = by_urn.get(c.parent)
@@ -226,7 +250,17 @@ def _policy_resources(captured: list[Captured]) -> list:
     return list(by_urn.values())
 
 
+def _replace(value, ids: set[str], unknown: str):
+    if isinstance(value, str):
+        return unknown if value in ids else value
+    if isinstance(value, dict):
+        return {k: _replace(v, ids, unknown) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_replace(v, ids, unknown) for v in value]
+    return value
+
+
 def plan(env: Environment) -> Plan:
     result = run_program(env)
-    check_policies(env, result)
+    result.violations = check_policies(env, result)
     return result

@@ -26,6 +26,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 from pdc.tenant_labels import TENANT_TYPE
 from pdc.tenant_labels import read as read_labels
@@ -100,6 +101,14 @@ class _Stack:
         return [r for r in self.by_tenant[tenant] if r.resource_type == rtype]
 
 
+def _is_set(props, key: str) -> bool:
+    """Whether an input is given; an id not known yet during a preview counts as given."""
+    try:
+        return bool(props.get(key))
+    except UnknownValueError:
+        return True
+
+
 def _num(value) -> float | None:
     return None if value is None else float(value)
 
@@ -114,7 +123,8 @@ def _admin_ports_from_anywhere(args: ResourceValidationArgs, report: ReportViola
     if p.get("direction") != "ingress":
         return
     prefix = p.get("remoteIpPrefix")
-    from_anywhere = prefix in ANYWHERE or not (prefix or p.get("remoteGroupId") or p.get("remoteAddressGroupId"))
+    from_anywhere = prefix in ANYWHERE or not (
+        prefix or _is_set(p, "remoteGroupId") or _is_set(p, "remoteAddressGroupId"))
     if not from_anywhere or str(p.get("protocol") or "any").lower() not in ("any", "tcp", "udp", "6", "17"):
         return
     low, high = _num(p.get("portRangeMin")), _num(p.get("portRangeMax"))
@@ -295,7 +305,7 @@ def _usage(stack: _Stack, tenant: str, flavors: dict, report: ReportViolation) -
         (T_QUOTA_NETWORK, "network"): len(stack.of(tenant, T_NETWORK)),
         (T_QUOTA_NETWORK, "subnet"): len(subnets),
         (T_QUOTA_NETWORK, "port"): len(stack.of(tenant, T_PORT)) + len(interfaces)
-        - sum(1 for i in interfaces if i.props.get("portId"))  # a leg on an existing port adds none
+        - sum(1 for i in interfaces if _is_set(i.props, "portId"))  # a leg on an existing port adds none
         + sum(1 for s in subnets if s.props.get("enableDhcp", True)),
         (T_QUOTA_NETWORK, "router"): len(stack.of(tenant, T_ROUTER)),
         (T_QUOTA_NETWORK, "floatingip"): len(stack.of(tenant, T_FIP)),

@@ -7,11 +7,11 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from stacks_support import group, lab_copy, system
+from stacks_support import group, lab_copy, planned, system
 
 from pdc.cli import main
 from pdc.environment import load_environment
-from pdc.plan import plan
+from pdc.plan import check_policies, plan
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -75,6 +75,22 @@ def test_violating_environment_fails_naming_the_policy(planned_violation, edit, 
     assert {v.policy for v in result.violations} == {policy}, [str(v) for v in result.violations]
     assert any(v.resource.startswith(resource) for v in result.violations), [str(v) for v in result.violations]
     assert all(v.mandatory for v in result.violations)
+
+
+@pytest.mark.parametrize(("edit", "policy", "resource"), CASES, ids=[c[1] for c in CASES])
+def test_policies_judge_the_same_in_a_preview_where_ids_are_unknown(planned_violation, edit, policy, resource):
+    """As in `pulumi preview`: ids of resources to be created are unknown; every policy still runs
+    (none trips over an unknown) and finds the same violation."""
+    root, result = planned_violation(edit)
+    preview = check_policies(load_environment(root), result, preview=True)
+    assert [(v.policy, v.resource, v.mandatory) for v in preview] == \
+        [(v.policy, v.resource, True) for v in result.violations]
+
+
+def test_real_environments_pass_in_a_preview_too():
+    for name in ("lab", "haiduong"):
+        env, result = planned(name)
+        assert check_policies(env, result, preview=True) == []
 
 
 def test_cli_exits_1_naming_policy_and_resource(planned_violation):
