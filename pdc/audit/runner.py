@@ -8,6 +8,7 @@ same run; this module only builds the command line and reads the JSON report bac
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from fnmatch import fnmatchcase
@@ -73,7 +74,9 @@ def run(env: Environment, hosts: list[Host], report_dir: Path, workers: int | No
     if report.exists():
         report.unlink()
     cmd = pytest_command(env, hosts, report_dir, workers, opt_in)
-    proc = subprocess.run(cmd, cwd=paths.ROOT, text=True, capture_output=quiet)
+    # bytecode and pytest's rewritten-assertion cache make a repeated audit start faster
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    proc = subprocess.run(cmd, cwd=paths.ROOT, text=True, capture_output=quiet, env=env)
     if not report.exists():
         if quiet:
             sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
