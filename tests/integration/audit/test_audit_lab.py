@@ -77,7 +77,15 @@ def test_after_site_every_applicable_control_passes(hardened, tmp_path):
     assert all(h["score"] == 100.0 for h in report["hosts"])
 
 
-def test_sshd_running_an_old_config_fails_although_the_file_is_right(hardened, tmp_path):
+def applied(env, tag: str):
+    """Only one area on the web host (site.yml --tags): enough to break it behind the files' back."""
+    run = auditlab.site(env, "--tags", tag, "--limit", WEB)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    return env
+
+
+def test_sshd_running_an_old_config_fails_although_the_file_is_right(audit_env, tmp_path):
+    hardened = applied(audit_env, "ssh")
     # make the daemon weak, then put the right file back without reloading
     broke = auditlab.remote(hardened, WEB, (
         "cp /etc/ssh/sshd_config.d/00-pdc.conf /root/00-pdc.conf.good && "
@@ -103,7 +111,8 @@ def test_sshd_running_an_old_config_fails_although_the_file_is_right(hardened, t
         auditlab.remote(hardened, WEB, "systemctl reload ssh")
 
 
-def test_a_rule_added_to_the_live_firewall_fails(hardened, tmp_path):
+def test_a_rule_added_to_the_live_firewall_fails(audit_env, tmp_path):
+    hardened = applied(audit_env, "firewall")
     added = auditlab.remote(hardened, WEB, "nft insert rule inet pdc input tcp dport 8080 accept")
     assert added.returncode == 0, added.stderr
     try:
