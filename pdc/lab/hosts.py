@@ -75,11 +75,8 @@ def _up(env: Environment, state: LabState, hosts: list[Host], gateway: IPv4Netwo
     state.run.mkdir(parents=True, exist_ok=True)
     ssh.ensure_client_key(state)
 
-    # base trees (and the VM image) build in parallel; the first run spends most of its time here
     needed = {images.Image(h.group.os, h.group.lab_kind) for h in hosts}
     cold = not all(image.ready for image in needed)
-    with ThreadPoolExecutor(max_workers=len(needed) or 1) as pool:
-        trees = dict(zip(needed, pool.map(images.ensure, needed), strict=True))
 
     zones = zone_subnets(env, env.hosts)  # every zone with a host, so a later VM finds its bridge
     if not netns.core_ok(state.core_ns, state.uplink, zones):
@@ -87,29 +84,33 @@ def _up(env: Environment, state: LabState, hosts: list[Host], gateway: IPv4Netwo
         state.run.mkdir(parents=True, exist_ok=True)
         netns.setup_core(state.core_ns, state.uplink, gateway, env.plan.tenants, zones)
     proxy.ensure(state, env, machine_addr)
-
     for host in hosts:
         ssh.ensure_host_keys(state, host.name)
     ssh.write_client_files(state, {h.name: str(h.address) for h in env.hosts})
 
-    fresh = []
-    for host in containers:
-        if nspawn.running(state, host.name):
-            continue
-        _start_container(env, state, host, trees[images.Image(host.group.os, "container")])
-        fresh.append(host)
+    # Everything runs side by side: each base tree builds once (the first run spends most of its
+    # time there), containers start as soon as their tree is ready, and the VM (the slowest
+    # path: its own tree, disk image, first boot) proceeds on its own.
+    failures = []
+    with ThreadPoolExecutor(max_workers=len(needed) + len(hosts)) as pool:
+        trees = {image: pool.submit(images.ensure, image) for image in needed if image.kind == "container"}
+        jobs = {}
+        if vms:
+            from pdc.lab import vm
 
-    vm_jobs = []
-    if vms:
-        from pdc.lab import vm
-
-        vm_jobs = [(h, vm.Vm(env, state, h)) for h in vms]
-    deadline = time.monotonic() + BOOT_TIMEOUT
-    with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
-        waits = {h.name: pool.submit(_wait_container, state, h, deadline) for h in containers}
-        waits.update({h.name: pool.submit(job.ensure) for h, job in vm_jobs})
-        failures = []
-        for name, future in waits.items():
+            jobs.update({h.name: pool.submit(vm.Vm(env, state, h).ensure) for h in vms})
+        for host in containers:
+            if nspawn.running(state, host.name):
+                jobs[host.name] = pool.submit(_wait_container, state, host, time.monotonic() + BOOT_TIMEOUT)
+                continue
+            try:
+                tree = trees[images.Image(host.group.os, "container")].result()
+                _start_container(env, state, host, tree)
+            except LabError as exc:
+                failures.append(f"{host.name}: {exc}")
+                continue
+            jobs[host.name] = pool.submit(_wait_container, state, host, time.monotonic() + BOOT_TIMEOUT)
+        for name, future in jobs.items():
             try:
                 future.result()
             except LabError as exc:

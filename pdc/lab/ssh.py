@@ -83,10 +83,11 @@ def login(state: LabState, host: str, command: str = "true", timeout: float = 45
         return False
 
 
-def wait_login(state: LabState, host: str, deadline: float, check_alive=None) -> bool:
-    """Retry a login until it works or the monotonic deadline passes (or check_alive() says no)."""
+def wait_login(state: LabState, host: str, deadline: float, check_alive=None, command: str = "true") -> bool:
+    """Retry a login (running command) until it works or the monotonic deadline passes (or check_alive()
+    says the host is gone)."""
     while time.monotonic() < deadline:
-        if login(state, host, timeout=max(1.0, min(45.0, deadline - time.monotonic()))):
+        if login(state, host, command, timeout=max(1.0, min(45.0, deadline - time.monotonic()))):
             return True
         if check_alive is not None and not check_alive():
             return False
