@@ -59,7 +59,11 @@ def run(items: list, job: Callable[[object], Result], workers: int, label: str, 
 
 def _timed(job, item) -> Result:
     start = time.monotonic()
-    result = job(item)
+    try:
+        result = job(item)
+    except Exception as exc:  # noqa: BLE001 - one device's bug must not stop the others
+        site = getattr(item, "site", "?")
+        result = Result(site, "error", f"internal error before any change: {type(exc).__name__}: {exc}")
     result.seconds = round(time.monotonic() - start, 3)
     return result
 
