@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ def job(item: Item) -> report.Result:
 
 def test_a_crashing_device_does_not_stop_the_others(tmp_path):
     items = [Item("a"), Item("bad"), Item("c")]
-    results = report.run(items, job, 2, "test", Console(file=open("/dev/null", "w")), show_progress=False)
+    results = report.run(items, job, 2, "test", Console(file=io.StringIO()), show_progress=False)
     assert [(r.site, r.status) for r in results] == [("a", "ok"), ("bad", "error"), ("c", "ok")]
     assert "ValueError: boom" in results[1].reason and results[1].failed
     path = report.write_json(results, "push", "unit", tmp_path / "r.json", {"apply": True})
