@@ -21,9 +21,9 @@ ROOT = Path(os.environ.get("PDC_HARDEN_ROOT", "/var/tmp/pdc-hardening"))
 # lab value -> private copy value (the lab's own file names each of these once)
 SUBSTITUTIONS = [
     (r"^name: lab$", f"name: {NAME}"),
-    (r"10\.20\.0\.0/16", "10.21.0.0/16"),
-    (r"10\.99\.0\.0/30", "10.99.0.4/30"),
-    (r"http://10\.99\.0\.1:3142", "http://10.99.0.5:3142"),
+    (r"10\.20\.0\.0/16", "10.123.0.0/16"),
+    (r"10\.99\.0\.0/30", "10.99.2.0/30"),
+    (r"http://10\.99\.0\.1:3142", "http://10.99.2.1:3142"),
     (r"switch_base_port: 22000", "switch_base_port: 23000"),
 ]
 

@@ -56,7 +56,7 @@ def test_admin_key_login_works_and_password_or_root_is_refused(hardlab):
         assert password.returncode == 255 and "Permission denied (publickey)" in password.stderr, (host, password)
         root = hardlab.ssh(host, "true", user="root")
         assert root.returncode == 255 and "Permission denied" in root.stderr, (host, root)
-        effective = hardlab.sudo(host, "sshd -T -C user=pdcadmin,host=x,addr=10.99.0.5").stdout
+        effective = hardlab.sudo(host, "sshd -T -C user=pdcadmin,host=x,addr=10.99.2.1").stdout
         for line in ("permitrootlogin no", "passwordauthentication no", "kbdinteractiveauthentication no",
                      "maxauthtries 4", "allowgroups sudo"):
             assert re.search(rf"(?m)^{line}", effective), (host, line)
