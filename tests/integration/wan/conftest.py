@@ -24,6 +24,12 @@ def fresh_wan(lab_switches, lab_env):
     switches.clear_faults(lab_env)
 
 
+def ENV(lab_env) -> str:  # noqa: N802 - reads as the ENV argument of the commands
+    """The ENV argument: the name for an environment under inventories/ (`pdc wan push lab`), else its path."""
+    return lab_env.name if (paths.INVENTORIES / lab_env.name).resolve() == lab_env.root.resolve() \
+        else str(lab_env.root)
+
+
 def pdc(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PDC_WAN_")}
     environ.update(env or {})

@@ -9,7 +9,7 @@ import pytest
 
 from pdc.lab.switchsim.store import SwitchConfig
 from pdc.wan import diff, profiles
-from tests.integration.wan.conftest import pdc, report
+from tests.integration.wan.conftest import ENV, pdc, report
 
 pytestmark = pytest.mark.lab
 
@@ -22,21 +22,21 @@ def _no_secret(text: str, creds: dict) -> None:
 
 
 def test_push_then_diff_is_clean_and_second_push_changes_nothing(fresh_wan, lab_env, tmp_path):
-    first = pdc("wan", "push", "lab", "--apply", "--yes", "--quiet", "--report", str(tmp_path / "push1.json"))
+    first = pdc("wan", "push", ENV(lab_env), "--apply", "--yes", "--quiet", "--report", str(tmp_path / "push1.json"))
     assert first.returncode == 0, first.stderr[-3000:]
     data = report(tmp_path / "push1.json")
     assert data["summary"] == {"ok": len(lab_env.sites)}
     assert all(d["lines"] >= 40 for d in data["devices"])
 
-    diffed = pdc("wan", "diff", "lab", "--report", str(tmp_path / "diff.json"))
+    diffed = pdc("wan", "diff", ENV(lab_env), "--report", str(tmp_path / "diff.json"))
     assert diffed.returncode == 0, diffed.stdout[-3000:] + diffed.stderr[-3000:]
     assert report(tmp_path / "diff.json")["summary"] == {"unchanged": len(lab_env.sites)}
 
-    second = pdc("wan", "push", "lab", "--apply", "--yes", "--quiet", "--report", str(tmp_path / "push2.json"))
+    second = pdc("wan", "push", ENV(lab_env), "--apply", "--yes", "--quiet", "--report", str(tmp_path / "push2.json"))
     assert second.returncode == 0
     assert report(tmp_path / "push2.json")["summary"] == {"unchanged": len(lab_env.sites)}
 
-    verified = pdc("wan", "verify", "lab", "--quiet", "--report", str(tmp_path / "verify.json"))
+    verified = pdc("wan", "verify", ENV(lab_env), "--quiet", "--report", str(tmp_path / "verify.json"))
     assert verified.returncode == 0
     assert report(tmp_path / "verify.json")["summary"] == {"compliant": len(lab_env.sites)}
 
@@ -52,19 +52,19 @@ def test_push_then_diff_is_clean_and_second_push_changes_nothing(fresh_wan, lab_
 
 
 def test_dry_run_and_diff_report_changes_without_touching(fresh_wan, lab_env, tmp_path):
-    dry = pdc("wan", "push", "lab", "--limit", "dc", "--quiet", "--report", str(tmp_path / "dry.json"))
+    dry = pdc("wan", "push", ENV(lab_env), "--limit", "dc", "--quiet", "--report", str(tmp_path / "dry.json"))
     assert dry.returncode == 0
     assert report(tmp_path / "dry.json")["summary"] == {"planned": 1}
-    diffed = pdc("wan", "diff", "lab", "--limit", "commune", "--quiet", "--report", str(tmp_path / "d.json"))
+    diffed = pdc("wan", "diff", ENV(lab_env), "--limit", "commune", "--quiet", "--report", str(tmp_path / "d.json"))
     assert diffed.returncode == 2
     assert report(tmp_path / "d.json")["summary"] == {"changes": len(render_limit(lab_env, "commune"))}
-    verified = pdc("wan", "verify", "lab", "--limit", "dc", "--quiet", "--report", str(tmp_path / "v.json"))
+    verified = pdc("wan", "verify", ENV(lab_env), "--limit", "dc", "--quiet", "--report", str(tmp_path / "v.json"))
     assert verified.returncode == 1
     assert report(tmp_path / "v.json")["summary"] == {"drift": 1}
 
-    backup = pdc("wan", "backup", "lab", "--quiet", env={"PDC_WAN_BACKUPS": str(tmp_path / "backups")})
+    backup = pdc("wan", "backup", ENV(lab_env), "--quiet", env={"PDC_WAN_BACKUPS": str(tmp_path / "backups")})
     assert backup.returncode == 0, backup.stderr[-2000:]
-    latest = tmp_path / "backups" / "lab" / "latest"
+    latest = tmp_path / "backups" / lab_env.name / "latest"
     files = sorted(latest.glob("*.cfg"))
     assert sorted(f.stem for f in files) == sorted(s.id for s in lab_env.sites)
     assert files[0].read_text().startswith("!\nversion")  # no byte-count header: diffable
@@ -92,7 +92,7 @@ def test_each_fault_leaves_its_device_as_it_was_and_the_others_succeed(fresh_wan
 
     for site, (kind, value, _, _) in FAULTS.items():
         switches.set_fault(lab_env, site, {kind: value})
-    result = pdc("wan", "push", "lab", "--apply", "--yes", "--quiet", "--report", str(tmp_path / "push.json"))
+    result = pdc("wan", "push", ENV(lab_env), "--apply", "--yes", "--quiet", "--report", str(tmp_path / "push.json"))
     assert result.returncode == 1
     data = report(tmp_path / "push.json")
     by_site = {d["site"]: d for d in data["devices"]}
@@ -123,7 +123,7 @@ def test_each_fault_leaves_its_device_as_it_was_and_the_others_succeed(fresh_wan
         assert diff.change(day0, running).empty, site
 
     # the second run (faults cleared) finishes the job: only the four devices change
-    again = pdc("wan", "push", "lab", "--apply", "--yes", "--quiet", "--report", str(tmp_path / "again.json"))
+    again = pdc("wan", "push", ENV(lab_env), "--apply", "--yes", "--quiet", "--report", str(tmp_path / "again.json"))
     assert again.returncode == 0
     assert report(tmp_path / "again.json")["summary"] == {"ok": 4, "unchanged": len(others)}
     json.dumps(data)
