@@ -34,8 +34,13 @@ NORNIR_PINS = ["nornir==3.6.0", "nornir-netmiko==1.0.1", "netmiko==4.8.0"]
 GOAL_PUSH, GOAL_DIFF, GOAL_UP = 20.0, 15.0, 10.0
 
 
+# backups of the bench's pushes go to a throwaway folder, not the operators' backup tree
+BACKUPS = tempfile.TemporaryDirectory(prefix="pdc-bench-wan-")
+
+
 def pdc(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([PDC, *args], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run([PDC, *args], capture_output=True, text=True, cwd=ROOT,
+                            env={**os.environ, "PDC_WAN_BACKUPS": BACKUPS.name})
     if check and result.returncode not in (0, 2):
         raise SystemExit(f"pdc {' '.join(args)} failed ({result.returncode}):\n{result.stderr[-2000:]}")
     return result
