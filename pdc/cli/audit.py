@@ -16,7 +16,8 @@ from pdc.cli.env import load_or_exit
               help="Only these hosts: names, system ids, system/group, Ansible groups or patterns (comma list).")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where audit.json, audit.junit.xml and audit.html go (default: reports/audit/ENV).")
-@click.option("--workers", type=int, default=None, help="Parallel workers (default: one per host, at most 8).")
+@click.option("--workers", type=int, default=None,
+              help="Parallel workers (default: one per host, at most one per CPU core).")
 @click.option("--opt-in", default="", metavar="IDS", help="Opt-in control ids enabled on these hosts.")
 @click.option("--verbose", is_flag=True, help="Show pytest's own output.")
 def audit(env: str, limit: str | None, report_dir: Path | None, workers: int | None, opt_in: str,

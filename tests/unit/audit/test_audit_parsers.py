@@ -10,7 +10,7 @@ import pytest
 
 from pdc.audit import nft
 from pdc.audit.facts import Facts, HostUnreachable, parse_sysctl
-from pdc.audit.runner import NoHosts, pytest_command, select_hosts
+from pdc.audit.runner import MAX_WORKERS, NoHosts, pytest_command, select_hosts
 from pdc.audit.suite import octal_at_most, settings
 from pdc.environment import load_environment
 
@@ -126,7 +126,7 @@ def test_pytest_command(lab, tmp_path):
     hosts = select_hosts(lab, "tthc")
     cmd = pytest_command(lab, hosts, tmp_path)
     assert cmd[cmd.index("--hosts") + 1] == "ssh://tthc-web-01,ssh://tthc-app-01,ssh://tthc-db-01"
-    assert cmd[cmd.index("-n") + 1] == "3" and "loadgroup" in cmd and "--sudo" in cmd
+    assert cmd[cmd.index("-n") + 1] == str(min(3, MAX_WORKERS)) and "loadgroup" in cmd and "--sudo" in cmd
     assert Path(cmd[cmd.index("--pdc-env") + 1]) == lab.root
     one = pytest_command(lab, hosts[:1], tmp_path)
     assert "-n" not in one and "no:xdist" in one
