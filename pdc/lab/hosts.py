@@ -184,8 +184,11 @@ def _wait_container(state: LabState, host: Host, deadline: float) -> None:
 
     if not ssh.wait_login(state, host.name, deadline, check_alive=alive):
         log = nspawn.paths_of(state, host.name)["log"]
-        tail = log.read_text(errors="replace")[-1500:] if log.exists() else "(no console log)"
+        text = log.read_text(errors="replace") if log.exists() else "(no console log)"
+        tail = text[-1500:]
         why = "SSH login timed out" if alive() else f"systemd-nspawn (pid {read_pid(pid_file)}) exited"
+        if "Failed to create inotify object: Too many open files" in text:
+            why += "; " + nspawn.INOTIFY_HINT
         raise LabError(f"{why}; console log {log}:\n{tail}")
 
 

@@ -18,6 +18,13 @@ from pdc.lab.images import ADMIN
 from pdc.lab.shell import ok, run
 from pdc.lab.state import LabState, alive, mounts_under, read_pid
 
+# never used in a lab container: password prompts for disks, a login prompt on the console
+CONTAINER_MASKED = ("systemd-ask-password-console.path", "systemd-ask-password-wall.path",
+                    "console-getty.service")
+INOTIFY_HINT = ("the machine's inotify instances are used up (fs.inotify.max_user_instances, shared by every "
+                "container on this machine): stop other labs (`pdc lab down ENV`) or raise that sysctl "
+                "(the lab never changes it)")
+
 
 def paths_of(state: LabState, host: str) -> dict[str, Path]:
     base = state.host_run(host)
@@ -56,6 +63,12 @@ def personalise(root: Path, *, hostname: str, fqdn: str, address: str, sources: 
         target = etc / "ssh" / key.name
         shutil.copy2(key, target)
         target.chmod(0o644 if key.name.endswith(".pub") else 0o600)
+    # Each of these holds an inotify instance in the container; all containers run as uid 0 and
+    # share the machine's fs.inotify.max_user_instances (128), which the lab does not raise.
+    for unit in CONTAINER_MASKED:
+        link = etc / "systemd/system" / unit
+        link.unlink(missing_ok=True)
+        link.symlink_to("/dev/null")
     uid, gid = _ids(etc / "passwd", ADMIN)
     ssh_dir = root / "home" / ADMIN / ".ssh"
     ssh_dir.mkdir(mode=0o700, exist_ok=True)
