@@ -93,7 +93,9 @@ def start(state: LabState, host: str) -> int:
            # PID 1 of this machine is not systemd: no machined registration, no scope unit
            "--register=no", "--keep-unit",
            f"--network-namespace-path=/run/netns/{state.host_ns(host)}",
-           "--resolv-conf=off", "--timezone=off", "--link-journal=no", "--console=read-only"]
+           "--resolv-conf=off", "--timezone=off", "--link-journal=no", "--console=read-only",
+           # nftables needs CAP_NET_ADMIN; it only reaches the container's own network namespace
+           "--capability=CAP_NET_ADMIN"]
     with open(p["log"], "ab") as log:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
     p["pid"].write_text(f"{proc.pid}\n")
