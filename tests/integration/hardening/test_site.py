@@ -62,13 +62,13 @@ def test_admin_key_login_works_and_password_or_root_is_refused(hardlab):
             assert re.search(rf"(?m)^{line}", effective), (host, line)
 
 
-def test_firewall_is_live_default_deny_with_ssh_from_management(hardlab):
-    mgmt = [str(n) for n in hardlab.env.management_cidrs]
+def test_firewall_controls_are_skipped_in_containers_not_half_applied(hardlab):
+    """nft needs CAP_NET_ADMIN in the host's netns, which lab containers lack: the firewall
+    controls are kernel controls (proven on the VM, tests/kernel/hardening), and a container
+    must not be left with a half-written ruleset."""
     for host in _hosts(hardlab):
-        ruleset = hardlab.sudo(host, "nft list ruleset").stdout
-        assert "policy drop" in ruleset and 'iif "lo" accept' in ruleset, host
-        ssh_rule = next(line for line in ruleset.splitlines() if "tcp dport 22" in line)
-        assert all(n in ssh_rule for n in mgmt), (host, ssh_rule)
+        assert hardlab.sudo(host, "test -e /etc/nftables.conf && grep -q 'table inet pdc' /etc/nftables.conf"
+                            ).returncode != 0, host
 
 
 def test_chrony_syncs_to_the_environment_ntp(hardlab):
@@ -105,14 +105,43 @@ def test_nginx_serves_modern_tls_with_security_headers(hardlab):
         old.wrap_socket(raw).do_handshake()
 
 
-PROBE = "timeout 5 bash -c '</dev/tcp/{addr}/5432' && echo open || echo closed"
+# A real PostgreSQL handshake from the host: SSLRequest, TLS, StartupMessage. The server answers
+# 'R' (authentication request: pg_hba admits this network) or 'E' (refused), or nothing at all
+# when a firewall drops the packets. Prints admitted / refused: <message> / unreachable.
+PG_PROBE = r"""
+import socket, ssl, struct, sys
+try:
+    s = socket.create_connection((sys.argv[1], 5432), timeout=5)
+except OSError:
+    print("unreachable"); sys.exit()
+s.sendall(struct.pack("!ii", 8, 80877103))
+assert s.recv(1) == b"S"
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+t = ctx.wrap_socket(s)
+body = b"user\0probe\0database\0probe\0\0"
+t.sendall(struct.pack("!ii", 8 + len(body), 196608) + body)
+reply = t.recv(4096)
+print("admitted" if reply[:1] == b"R" else "refused: " + reply.decode(errors="replace"))
+"""
+
+
+def _pg_probe(hardlab, host: str, db: str) -> str:
+    out = hardlab.ssh(host, f"python3 -c {_q(PG_PROBE)} {db}")
+    assert out.returncode == 0, (host, out.stderr)
+    return out.stdout.strip()
+
+
+def _q(s: str) -> str:
+    return "'" + s.replace("'", "'\"'\"'") + "'"
 
 
 def test_app_zone_reaches_postgresql_and_other_zones_cannot(hardlab):
+    """pg_hba (PDC-DB-001) admits only the app zone; on real hosts the firewall drops the rest too."""
     db = hardlab.address("tthc-db-01")
-    assert hardlab.ssh("tthc-app-01", PROBE.format(addr=db)).stdout.strip() == "open"
+    assert _pg_probe(hardlab, "tthc-app-01", db) == "admitted"
     for other in ("tthc-web-01", "soc-collector-01", "infra-svc-01"):
-        assert hardlab.ssh(other, PROBE.format(addr=db)).stdout.strip() == "closed", other
+        result = _pg_probe(hardlab, other, db)
+        assert result == "unreachable" or ("refused" in result and "pg_hba.conf" in result), (other, result)
 
 
 def test_postgresql_live_settings(hardlab):

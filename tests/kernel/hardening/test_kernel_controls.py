@@ -66,3 +66,11 @@ def test_audit_rules_are_loaded(vmlab):
 def test_mount_options_are_live(vmlab, mount):
     opts = vmlab.ssh(VM, f"findmnt -n -o OPTIONS --mountpoint {mount}").stdout.strip().split(",")
     assert {"nodev", "nosuid", "noexec"} <= set(opts), (mount, opts)
+
+
+def test_firewall_is_live_default_deny_with_ssh_from_management(vmlab):
+    ruleset = vmlab.sudo(VM, "nft list ruleset").stdout
+    assert "policy drop" in ruleset and 'iif "lo" accept' in ruleset
+    ssh_rule = next(line for line in ruleset.splitlines() if "tcp dport 22" in line)
+    assert all(str(n) in ssh_rule for n in vmlab.env.management_cidrs), ssh_rule
+    assert vmlab.ssh(VM, "true").returncode == 0, "the management path must still work"
