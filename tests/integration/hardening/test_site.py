@@ -176,7 +176,7 @@ def test_every_host_logs_to_the_soc_collector(hardlab):
 
 def test_messages_sent_during_a_collector_outage_arrive_after_it_restarts(hardlab):
     token = f"pdc-outage-{uuid.uuid4().hex[:10]}"
-    assert hardlab.sudo("soc-collector-01", "systemctl stop rsyslog").returncode == 0
+    assert hardlab.sudo("soc-collector-01", "systemctl stop syslog.socket rsyslog.service").returncode == 0
     try:
         time.sleep(2)
         for i in range(3):
