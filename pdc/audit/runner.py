@@ -29,13 +29,26 @@ class NoHosts(Exception):
     pass
 
 
+def lab_started(env: Environment) -> set[str] | None:
+    """Names of the hosts this environment's lab started, or None when its lab is not up.
+
+    The same rule as the inventory plugin: after `pdc lab up --no-vm` the VM host is not audited.
+    """
+    from pdc.lab.state import LabState
+
+    started = LabState(env.name).read_hosts().get("hosts", {})
+    return set(started) or None
+
+
 def select_hosts(env: Environment, limit: str | None) -> list[Host]:
     """Hosts matching --limit: names, system ids, system/group, Ansible groups or fnmatch patterns."""
+    started = lab_started(env)
+    candidates = [h for h in env.hosts if started is None or h.name in started]
     if not limit:
-        return list(env.hosts)
+        return candidates
     wanted = [p.strip() for p in limit.split(",") if p.strip()]
     chosen = []
-    for host in env.hosts:
+    for host in candidates:
         keys = {host.name, host.system.id, f"{host.system.id}/{host.group.name}", *host.ansible_groups}
         if any(p in keys or fnmatchcase(host.name, p) for p in wanted):
             chosen.append(host)

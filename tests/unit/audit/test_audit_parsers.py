@@ -104,9 +104,21 @@ def test_config_text_helpers():
     assert octal_at_most("600", "640") and octal_at_most("640", "640") and not octal_at_most("644", "640")
 
 
-@pytest.fixture(scope="module")
-def lab():
+@pytest.fixture
+def lab(monkeypatch):
+    from pdc.audit import runner
+
+    monkeypatch.setattr(runner, "lab_started", lambda env: None)  # independent of this machine's lab
     return load_environment("lab")
+
+
+def test_with_the_lab_up_only_started_hosts_are_audited(lab, monkeypatch):
+    from pdc.audit import runner
+
+    containers = {h.name for h in lab.hosts if h.group.lab_kind == "container"}
+    monkeypatch.setattr(runner, "lab_started", lambda env: containers)  # `pdc lab up --no-vm`
+    assert {h.name for h in select_hosts(lab, None)} == containers
+    assert "qlvb-app-01" not in {h.name for h in select_hosts(lab, "level_2,level_3")}
 
 
 def test_limit_selects_by_name_system_group_and_pattern(lab):
