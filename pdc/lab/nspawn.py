@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from pdc.lab import netns
+from pdc.lab import netns, proxy
 from pdc.lab.images import ADMIN
 from pdc.lab.shell import ok, run
 from pdc.lab.state import LabState, alive, mounts_under, read_pid
@@ -57,6 +57,7 @@ def personalise(root: Path, *, hostname: str, fqdn: str, address: str, sources: 
         resolv.unlink()
     resolv.write_text("")  # empty on purpose: no DNS reachable, so no resolver timeouts
     (etc / "apt/sources.list").write_text(sources)
+    (root / proxy.APT_CONF_PATH).write_text(proxy.APT_CONF)
     (etc / "apt/sources.list.d/debian.sources").unlink(missing_ok=True)
     (etc / "machine-id").write_text(secrets.token_hex(16) + "\n")
     for key in host_keys.glob("ssh_host_*"):

@@ -57,6 +57,11 @@ def sources_list(env, suite: str) -> str:
             f"deb {security} {suite}-security main\n")
 
 
+# A request the proxy never answers must not hang apt for ever: time out and retry.
+APT_CONF = 'Acquire::http::Timeout "30";\nAcquire::Retries "5";\n'
+APT_CONF_PATH = "etc/apt/apt.conf.d/80pdc-lab-mirror"
+
+
 def _config(paths_by_kind: dict[str, str]) -> str:
     lines = ["# Written by pdc lab: the lab's package mirror, mapped to the real archive."]
     for kind, path in paths_by_kind.items():
@@ -81,7 +86,8 @@ def ensure(state: LabState, env, machine_addr: IPv4Address) -> None:
     (d / "conf").mkdir(parents=True, exist_ok=True)
     (d / "log").mkdir(exist_ok=True)
     (d / "conf/acng.conf").write_text(_config(paths_by_kind))
-    cache = paths.CACHE / "apt-cacher-ng"
+    # one cache per lab: two apt-cacher-ng processes on one cache dir collide on the same files
+    cache = paths.CACHE / "apt-cacher-ng" / env.name
     cache.mkdir(parents=True, exist_ok=True)
     cmd = ["apt-cacher-ng", "-c", str(d / "conf"), "ForeGround=1", f"CacheDir={cache}", f"LogDir={d / 'log'}",
            f"Port={port}", f"BindAddress={host}", f"PidFile={d / 'acng.pid'}",

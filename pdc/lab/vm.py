@@ -272,6 +272,7 @@ class Vm:
             "etc/hosts": (f"127.0.0.1\tlocalhost\n{host.address}\t{host.name}.{domain} {host.name}\n", 0o644),
             "etc/resolv.conf": ("", 0o644),
             "etc/apt/sources.list": (proxy.sources_list(self.env, self.image.suite), 0o644),
+            proxy.APT_CONF_PATH: (proxy.APT_CONF, 0o644),
             "etc/systemd/network/10-eth0.network": (
                 f"[Match]\nName=eth0\n\n[Network]\nAddress={host.address}/{self.subnet.prefixlen}\n"
                 f"Gateway={gateway}\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n", 0o644),
