@@ -9,40 +9,19 @@ the other engineers' labs. Systems, levels and roles stay the lab's.
 from __future__ import annotations
 
 import os
-import re
 import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from pdc import paths
+from pdc.lab.private import private_lab
 
 NAME = os.environ.get("PDC_AUDIT_ENV", "auditlab")
 ROOT = Path(os.environ.get("PDC_AUDIT_ROOT", "/var/tmp/pdc-audit"))
 
-SUBSTITUTIONS = [
-    (r"^name: lab$", f"name: {NAME}"),
-    (r"10\.20\.0\.0/16", "10.22.0.0/16"),
-    (r"10\.99\.0\.0/30", "10.99.0.8/30"),
-    (r"http://10\.99\.0\.1:3142", "http://10.99.0.9:3142"),
-    (r"switch_base_port: 22000", "switch_base_port: 24000"),
-]
-
-
 def build() -> Path:
-    src = paths.INVENTORIES / "lab"
-    dest = ROOT / NAME
-    dest.mkdir(parents=True, exist_ok=True)
-    for f in ("systems.yml", "sites.yml", "hosts.pdc.yml"):
-        shutil.copyfile(src / f, dest / f)
-    text = (src / "environment.yml").read_text(encoding="utf-8")
-    for pattern, value in SUBSTITUTIONS:
-        text, n = re.subn(pattern, value, text, flags=re.M)
-        if n == 0:
-            raise RuntimeError(f"inventories/lab/environment.yml no longer has {pattern!r}: update auditlab.py")
-    (dest / "environment.yml").write_text(text, encoding="utf-8")
-    return dest
+    return private_lab(NAME, ROOT, tenants="10.22.0.0/16", gateway="10.99.0.8/30", switch_base_port=24000)
 
 
 def pdc_audit(env, report_dir: Path, *args: str) -> subprocess.CompletedProcess:
