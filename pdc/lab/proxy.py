@@ -57,8 +57,9 @@ def sources_list(env, suite: str) -> str:
             f"deb {security} {suite}-security main\n")
 
 
-# A request the proxy never answers must not hang apt for ever: time out and retry.
-APT_CONF = 'Acquire::http::Timeout "30";\nAcquire::Retries "5";\n'
+# apt's pipelined requests through apt-cacher-ng left its http method stuck on a closed
+# connection (CLOSE-WAIT) for ever: one request at a time, and time out and retry.
+APT_CONF = 'Acquire::http::Pipeline-Depth "0";\nAcquire::http::Timeout "30";\nAcquire::Retries "5";\n'
 APT_CONF_PATH = "etc/apt/apt.conf.d/80pdc-lab-mirror"
 
 
