@@ -13,26 +13,24 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "integration" / "hardening"))
 import labenv  # noqa: E402
 
-ANSIBLE = Path(sys.executable).parent / "ansible-playbook"
 CONTAINER = "tthc-web-01"
 VM = "qlvb-app-01"
 ANCHOR = {"container": ("58 → 70", 66, 64), "vm": ("60 → 77", 935, None)}
 
 
 def harden(env_dir: Path, host: str) -> float:
-    start = time.monotonic()
-    proc = subprocess.run([str(ANSIBLE), "-i", str(env_dir), str(ROOT / "playbooks" / "harden.yml"),
-                           "--limit", host], cwd=ROOT, capture_output=True, text=True)
-    if proc.returncode:
-        sys.exit(f"harden.yml failed on {host}:\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
-    return time.monotonic() - start
+    from pdc.lab.playbook_run import run_playbook
+
+    run = run_playbook(env_dir, "harden.yml", "--limit", host)
+    if run.rc:
+        sys.exit(f"harden.yml failed on {host}:\n{run.tail(4000)}")
+    return run.seconds
 
 
 def lynis(ssh_config: Path, host: str) -> int:

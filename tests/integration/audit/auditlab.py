@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from pdc import paths
+from pdc.lab.playbook_run import PlaybookRun, run_playbook
 from pdc.lab.private import private_lab
 
 NAME = os.environ.get("PDC_AUDIT_ENV", "auditlab")
@@ -29,9 +30,8 @@ def pdc_audit(env, report_dir: Path, *args: str) -> subprocess.CompletedProcess:
                            str(report_dir), *args], cwd=paths.ROOT, capture_output=True, text=True, timeout=900)
 
 
-def site(env, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(env.root),
-                           "playbooks/site.yml", *args], cwd=paths.ROOT, capture_output=True, text=True, timeout=3600)
+def site(env, *args: str) -> PlaybookRun:
+    return run_playbook(env.root, "site.yml", *args)
 
 
 def remote(env, host: str, command: str) -> subprocess.CompletedProcess:

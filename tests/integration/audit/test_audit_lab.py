@@ -61,7 +61,7 @@ def test_unhardened_host_fails_with_control_ids_and_evidence(audit_env, tmp_path
 @pytest.fixture(scope="module")
 def hardened(audit_env):
     run = auditlab.site(audit_env)
-    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert run.returncode == 0, run.tail()
     return audit_env
 
 
@@ -81,7 +81,7 @@ def test_after_site_every_applicable_control_passes(hardened, tmp_path):
 def applied(env, tag: str):
     """Only one area on the web host (site.yml --tags): enough to break it behind the files' back."""
     run = auditlab.site(env, "--tags", tag, "--limit", WEB)
-    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert run.returncode == 0, run.tail()
     return env
 
 

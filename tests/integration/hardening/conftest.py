@@ -7,10 +7,8 @@ tests the result; it takes the lab down at the end unless it was already up or P
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,30 +17,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 import labenv  # noqa: E402
 
-from pdc import paths  # noqa: E402
-
-ANSIBLE = Path(sys.executable).parent / "ansible-playbook"
-RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+from pdc.lab.playbook_run import PlaybookRun, run_playbook  # noqa: E402
 
 
-@dataclass
-class Run:
-    rc: int
-    output: str
-    seconds: float
-
-    @property
-    def recap(self) -> dict[str, dict[str, int]]:
-        return {m[0]: {"ok": int(m[1]), "changed": int(m[2]), "unreachable": int(m[3]), "failed": int(m[4])}
-                for m in RECAP.findall(self.output)}
-
-
-def ansible_playbook(env_dir: Path, playbook: str, *args: str, timeout: int = 1800) -> Run:
-    start = time.monotonic()
-    proc = subprocess.run([str(ANSIBLE), "-i", str(env_dir), str(paths.ROOT / "playbooks" / playbook), *args],
-                          cwd=paths.ROOT, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"})
-    return Run(proc.returncode, proc.stdout + proc.stderr, time.monotonic() - start)
+def ansible_playbook(env_dir: Path, playbook: str, *args: str, timeout: int = 3000) -> PlaybookRun:
+    return run_playbook(env_dir, playbook, *args, timeout=timeout)
 
 
 @dataclass
@@ -50,7 +29,7 @@ class Lab:
     env_dir: Path
     env: object
     state_root: Path
-    first: Run
+    first: PlaybookRun
 
     @property
     def ssh_config(self) -> Path:

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.kernel
 def test_kernel_controls_pass_on_the_hardened_vm(audit_env_vm, tmp_path):
     vm = next(h for h in audit_env_vm.hosts if h.group.lab_kind == "vm")
     run = auditlab.site(audit_env_vm, "--limit", vm.name)
-    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert run.returncode == 0, run.tail()
     audit = auditlab.pdc_audit(audit_env_vm, tmp_path, "--limit", vm.name)
     report = json.loads((tmp_path / "audit.json").read_text())
     kernel = {c.id for c in catalog().controls if c.kernel}
