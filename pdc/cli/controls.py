@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pdc import paths
+from pdc.cli.errors import exit_invalid
 from pdc.controls import Catalog, InvalidCatalog, load_catalog
 
 DOC = paths.DOCS / "controls.md"
@@ -21,11 +22,7 @@ def catalog_or_exit() -> Catalog:
     try:
         return load_catalog()
     except InvalidCatalog as exc:
-        err = Console(stderr=True, highlight=False, soft_wrap=True)
-        err.print(f"[bold red]the controls catalog is invalid[/] ({len(exc.errors)} error(s)):")
-        for error in exc.errors:
-            err.print(f"  {error}", markup=False)
-        sys.exit(1)
+        exit_invalid("the controls catalog", exc.errors)
 
 
 @click.group()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from pdc.cli.errors import exit_invalid
 from pdc.environment import Environment, InvalidEnvironment, load_environment
 
 
@@ -18,11 +18,7 @@ def load_or_exit(env: str) -> Environment:
     try:
         return load_environment(env)
     except InvalidEnvironment as exc:
-        err = Console(stderr=True, highlight=False, soft_wrap=True)
-        err.print(f"[bold red]environment {env!r} is invalid[/] ({len(exc.errors)} error(s)):")
-        for error in exc.errors:
-            err.print(f"  {error}", markup=False)
-        sys.exit(1)
+        exit_invalid(f"environment {env!r}", exc.errors)
 
 
 @click.command()

@@ -48,14 +48,21 @@ def down(env: str) -> None:
 @click.argument("env")
 @click.option("--json", "as_json", is_flag=True)
 def status(env: str, as_json: bool) -> None:
-    """Each host and switch with its address and whether a real SSH login works."""
+    """Each host and switch with its address and whether a real SSH login works.
+
+    Exit 0 when every started member answers (members left out, as the VM after `up --no-vm`,
+    show "not started"), 1 when a started member does not, 3 when nothing is started.
+    """
     from pdc.lab import hosts, switches
 
     environment = load_or_exit(env)
     result = {"hosts": hosts.status(environment), "switches": switches.status(environment)}
+    members = [i for items in result.values() for i in items]
+    code = 3 if not any(i["started"] for i in members) else int(any(i["started"] and not i["reachable"]
+                                                                    for i in members))
     if as_json:
         click.echo(json.dumps(result, indent=2))
-        return
+        raise SystemExit(code)
     from rich.console import Console
     from rich.table import Table
 
@@ -64,11 +71,10 @@ def status(env: str, as_json: bool) -> None:
         table.add_column(column)
     for kind, items in result.items():
         for item in items:
-            ok = "[green]yes" if item["reachable"] else "[red]no"
+            ok = "[green]yes" if item["reachable"] else "[red]no" if item["started"] else "[dim]not started"
             table.add_row(kind[:-1] if kind == "hosts" else "switch", item["name"], item["address"], ok)
     Console().print(table)
-    if not all(i["reachable"] for items in result.values() for i in items):
-        raise SystemExit(1)
+    raise SystemExit(code)
 
 
 @lab.command()

@@ -238,8 +238,9 @@ def status(env: Environment) -> list[dict]:
     up_hosts = state.read_hosts().get("hosts", {})
 
     def check(host: Host) -> dict:
-        reachable = host.name in up_hosts and state.ssh_config.exists() and ssh.login(state, host.name)
-        return {"name": host.name, "address": str(host.address), "reachable": bool(reachable),
+        started = host.name in up_hosts
+        reachable = started and state.ssh_config.exists() and ssh.login(state, host.name)
+        return {"name": host.name, "address": str(host.address), "started": started, "reachable": bool(reachable),
                 "kind": host.group.lab_kind, "os": host.group.os}
 
     with ThreadPoolExecutor(max_workers=8) as pool:

@@ -192,7 +192,7 @@ def status(env: Environment) -> list[dict]:
 
     def probe(site) -> dict:
         port = port_of(env, site)
-        item = {"name": site.id, "address": f"{ADDRESS}:{port}", "reachable": False}
+        item = {"name": site.id, "address": f"{ADDRESS}:{port}", "started": running, "reachable": False}
         if creds and running:
             item["reachable"] = _login(port, creds["username"], creds["password"])
         return item

@@ -36,6 +36,18 @@ def all_reachable(env) -> bool:
     return all(item["reachable"] for item in hosts.status(env))
 
 
+def status_command(env) -> tuple[int, dict]:
+    """`pdc lab status ENV --json`: its exit code and its members."""
+    import json
+
+    from click.testing import CliRunner
+
+    from pdc.cli import main
+
+    result = CliRunner().invoke(main, ["lab", "status", str(env.root), "--json"])
+    return result.exit_code, json.loads(result.output)
+
+
 def assert_clean(env, state: LabState) -> None:
     assert netns.listed(state.ns_prefix) == [], "no netns left"
     assert mounts_under(state.root) == [], "no overlay mounts left"
@@ -51,6 +63,10 @@ def test_up_is_idempotent_and_leaves_machine_sysctls_alone(small_env, lab):
     forwarding = Path("/proc/sys/net/ipv4/ip_forward").read_text()
     hosts.up(small_env)
     assert all_reachable(small_env)
+    code, members = status_command(small_env)
+    assert code == 0, "members not started (the switches here) are not failures"
+    assert all(h["started"] and h["reachable"] for h in members["hosts"])
+    assert not any(s["started"] for s in members["switches"])
     first = nspawn_pids(small_env, lab)
     started = time.monotonic()
     hosts.up(small_env)
@@ -70,6 +86,7 @@ def test_down_removes_every_process_netns_mount_and_file(small_env, lab):
     assert not any(Path(f"/proc/{p}").exists() and "nspawn" in Path(f"/proc/{p}/cmdline").read_text()
                    for p in pids)
     assert all(not item["reachable"] for item in hosts.status(small_env))
+    assert status_command(small_env)[0] == 3, "nothing started"
 
 
 def test_up_after_a_killed_up_recovers(small_env, lab):
