@@ -30,12 +30,11 @@ test-unit: setup
 
 # What each tier runs in CI. Suites still being brought up on the lab are listed apart, and
 # run on their own with `make test-pending`, until they pass and join their tier.
-INTEGRATION := tests/integration/lab tests/integration/wan tests/integration/audit \
-  --deselect tests/integration/audit/test_audit_lab.py::test_a_rule_added_to_the_live_firewall_fails
+# audit before hardening: both share one private lab, and the audit first checks it unhardened
+INTEGRATION := tests/integration/lab tests/integration/wan tests/integration/audit tests/integration/hardening
 KERNEL := tests/kernel/lab
 E2E := tests/e2e
-PENDING := tests/integration/hardening tests/kernel/hardening tests/kernel/audit tests/e2e \
-  tests/integration/audit/test_audit_lab.py::test_a_rule_added_to_the_live_firewall_fails
+PENDING := tests/kernel/hardening tests/kernel/audit tests/e2e
 
 test-integration: setup
 	@$(TIER_RUN) integration $(INTEGRATION)

@@ -1,7 +1,7 @@
 """Bench of the compliance audit: one container host, every lab host in parallel, and Lynis on
 the same host side by side. Prints markdown table rows only (see bench/run_all.py).
 
-Runs against the audit's private lab (tests/integration/audit/auditlab.py: containers; add the
+Runs against the integration tier's private lab (tests/integration/privatelab.py: containers; add the
 real-kernel VM with PDC_BENCH_VM=1), brought up if needed and left as it was found.
 Goals (issue 7): at most 10 s for one host, at most 30 s for all lab hosts.
 """
@@ -18,8 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "integration" / "audit"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "integration"))
 
 import auditlab  # noqa: E402
+import privatelab  # noqa: E402
 from common import row  # noqa: E402
 
 from pdc import paths  # noqa: E402
@@ -61,7 +63,7 @@ def main() -> None:
     from pdc.lab import hosts
     from pdc.lab.state import LabState
 
-    env = load_environment(auditlab.build())
+    env = load_environment(privatelab.build())
     with_vm = os.environ.get("PDC_BENCH_VM", "") not in ("", "0")
     was_up = bool(LabState(env.name).read_hosts())
     log(f"lab {env.name} up (vm: {with_vm})")

@@ -1,7 +1,7 @@
 """Bench: harden.yml first and second run, and the Lynis hardening index before/after,
 on a fresh container and (unless PDC_BENCH_HARDEN_VM=0) on the fresh real-kernel VM.
 
-Runs on the private `hardlab` copy of the lab (tests/integration/hardening/labenv.py), which it
+Runs on the private `hardlab` copy of the lab (tests/integration/privatelab.py), which it
 recreates so the hosts are fresh. Prints only markdown rows `| figure | value | compared with |`.
 The anchor is dev-sec os_hardening + ssh_hardening 10.6.0 measured on identical Debian 12 hosts
 (ANCHORS.md / issue 5).
@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "integration" / "hardening"))
-import labenv  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+import privatelab  # noqa: E402
 
 CONTAINER = "tthc-web-01"
 VM = "qlvb-app-01"
@@ -51,7 +51,7 @@ def main() -> None:
     from pdc.lab.state import LabState
 
     with_vm = os.environ.get("PDC_BENCH_HARDEN_VM", "1") != "0"
-    env_dir = labenv.build()
+    env_dir = privatelab.build()
     env = load_environment(env_dir)
     state = LabState(env.name)
     hosts.down(env)  # fresh hosts: new overlays over the clean base trees

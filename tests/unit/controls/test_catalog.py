@@ -68,7 +68,7 @@ def test_exceptions_and_opt_ins_carry_a_reason(catalog):
 
 def test_kernel_controls_are_the_sysctl_mount_and_audit_ones(catalog):
     kernel_tags = {c.tag for c in catalog.controls if c.kernel}
-    assert kernel_tags == {"mounts", "sysctl", "auditd", "firewall"}
+    assert kernel_tags == {"mounts", "sysctl", "auditd"}
 
 
 _CATALOG = load_catalog()

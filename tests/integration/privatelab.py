@@ -1,0 +1,55 @@
+"""The integration tier's private lab: a copy of inventories/lab that site.yml hardens for good.
+
+The hardening and audit suites change hosts for good (SSH, firewall, PAM) and break them on
+purpose, so they do not use the shared `lab` lab that engineers work on: inventories/lab is
+copied outside the repository under another name, with its addresses moved (tenants supernet,
+gateway link, mirror, switch ports), so both run side by side. Systems, levels and roles stay
+the lab's. One copy serves both suites: its containers are hardened once per session.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from pdc.lab.playbook_run import PlaybookRun, run_playbook
+from pdc.lab.private import private_lab
+
+NAME = os.environ.get("PDC_HARDEN_ENV", "hardlab")
+ROOT = Path(os.environ.get("PDC_HARDEN_ROOT", "/var/tmp/pdc-hardening"))
+
+
+def build(name: str = NAME) -> Path:
+    """Write the private environment folder and return it (idempotent)."""
+    return private_lab(name, ROOT, tenants="10.123.0.0/16", gateway="10.99.2.0/30", switch_base_port=23000)
+
+
+@dataclass
+class Lab:
+    env_dir: Path
+    env: object
+    state_root: Path
+    first: PlaybookRun | None = None  # the convergence run of site.yml, once hardened
+
+    @property
+    def ssh_config(self) -> Path:
+        return self.state_root / "ssh_config"
+
+    def ssh(self, host: str, command: str, user: str | None = None, extra: tuple[str, ...] = (),
+            timeout: int = 60) -> subprocess.CompletedProcess:
+        target = f"{user}@{host}" if user else host
+        return subprocess.run(["ssh", "-F", str(self.ssh_config), "-o", "BatchMode=yes", "-o", "ConnectTimeout=15",
+                               *extra, target, command], capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+
+    def sudo(self, host: str, command: str, timeout: int = 60) -> subprocess.CompletedProcess:
+        return self.ssh(host, f"sudo sh -c {shlex.quote(command)}", timeout=timeout)
+
+    def address(self, host: str) -> str:
+        return str(self.env.host(host).address)
+
+    def playbook(self, playbook: str, *args: str, timeout: int = 3000) -> PlaybookRun:
+        return run_playbook(self.env_dir, playbook, *args, timeout=timeout)
