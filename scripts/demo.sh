@@ -36,7 +36,7 @@ rc=0; $BIN/pdc wan diff $ENV --quiet || rc=$?
 $BIN/pdc wan push $ENV --apply --yes --report "$OUT/wan-push.json"
 
 step "audit before hardening (failures expected)"
-$BIN/pdc audit $ENV --report-dir "$OUT/audit-before" || true
+$BIN/pdc audit $ENV --brief --report-dir "$OUT/audit-before" || true
 
 step "harden and configure the hosts (playbooks/site.yml)"
 $BIN/ansible-playbook -i inventories/$ENV playbooks/site.yml 2>&1 | tee "$OUT/site.log"

@@ -10,7 +10,8 @@ from rich.table import Table
 from pdc.audit.model import FAILING, AuditResults
 
 
-def print_summary(results: AuditResults, report_dir: Path, console: Console) -> None:
+def print_summary(results: AuditResults, report_dir: Path, console: Console, brief: bool = False) -> None:
+    """The score table, then each failing control with its evidence (only their count if brief)."""
     table = Table(title=f"audit {results.environment} ({results.duration:.1f} s)", title_justify="left")
     for column in ("host", "system", "level", "pass", "fail", "error", "waived", "n/a", "score"):
         table.add_column(column, justify="right" if column not in ("host", "system") else "left")
@@ -22,8 +23,8 @@ def print_summary(results: AuditResults, report_dir: Path, console: Console) -> 
     console.print(table)
     failures = results.failures()
     if failures:
-        console.print(f"[bold red]{len(failures)} required control result(s) fail:[/]")
-        for f in failures:
+        console.print(f"[bold red]{len(failures)} required control result(s) fail{'' if brief else ':'}[/]")
+        for f in [] if brief else failures:
             title = results.controls[f.control].title if f.control in results.controls else ""
             console.print(f"[bold]{f.control}[/] on [bold]{f.host}[/]: {f.status} — {title}")
             for item in f.items:

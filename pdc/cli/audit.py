@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from pdc.cli.env import load_or_exit
+from pdc.cli.errors import exit_invalid
 
 
 @click.command()
@@ -20,8 +21,9 @@ from pdc.cli.env import load_or_exit
               help="Parallel workers (default: one per host, at most one per CPU core).")
 @click.option("--opt-in", default="", metavar="IDS", help="Opt-in control ids enabled on these hosts.")
 @click.option("--verbose", is_flag=True, help="Show pytest's own output.")
+@click.option("--brief", is_flag=True, help="Only the score table and the count of failures (details in the reports).")
 def audit(env: str, limit: str | None, report_dir: Path | None, workers: int | None, opt_in: str,
-          verbose: bool) -> None:
+          verbose: bool, brief: bool) -> None:
     """Check every catalog control on the hosts of ENV; exit 1 if a required control fails."""
     from rich.console import Console
 
@@ -36,10 +38,7 @@ def audit(env: str, limit: str | None, report_dir: Path | None, workers: int | N
         known = set(catalog().by_id)
         load_waivers(environment.root / "waivers.yml", known)
     except (InvalidCatalog, WaiverErrors) as exc:
-        err.print(f"[bold red]cannot audit {environment.name}[/]:")
-        for error in exc.errors:
-            err.print(f"  {error}", markup=False)
-        sys.exit(1)
+        exit_invalid(f"the catalog or waivers of {environment.name}", exc.errors)
     try:
         hosts = runner.select_hosts(environment, limit)
     except runner.NoHosts as exc:
@@ -50,5 +49,5 @@ def audit(env: str, limit: str | None, report_dir: Path | None, workers: int | N
     if results is None:
         err.print(f"[bold red]the compliance suite did not run (pytest exit {code})[/]")
         sys.exit(2)
-    summary.print_summary(results, report_dir, Console(highlight=False, soft_wrap=True))
+    summary.print_summary(results, report_dir, Console(highlight=False, soft_wrap=True), brief=brief)
     sys.exit(0 if results.passed else 1)

@@ -77,3 +77,19 @@ def test_html_is_self_contained_escaped_and_printable(tmp_path):
     paths = write_reports(synthetic.results(), tmp_path / "out")
     assert {p.name for p in paths.values()} == {"audit.json", "audit.junit.xml", "audit.html"}
     assert all(p.stat().st_size > 500 for p in paths.values())
+
+
+def test_terminal_summary_lists_evidence_unless_brief(tmp_path):
+    from rich.console import Console
+
+    from pdc.audit.summary import print_summary
+
+    def printed(brief: bool) -> str:
+        console = Console(record=True, width=200)
+        print_summary(synthetic.results(), tmp_path, console, brief=brief)
+        return console.export_text()
+
+    full, brief = printed(False), printed(True)
+    assert "PDC-SSH-004 on tthc-web-01" in full and "3 required control result(s) fail:" in full
+    assert "PDC-SSH-004" not in brief and "3 required control result(s) fail" in brief
+    assert "tthc-web-01" in brief and "audit.html" in brief
