@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from ipaddress import IPv4Network
@@ -30,8 +31,17 @@ STOP_GRACE = 3  # seconds a container gets to halt before it is killed
 VM_TOOLS = ("qemu-system-x86_64", "qemu-img", "mkfs.ext4")
 
 
-def selected(env: Environment, with_vm: bool) -> list[Host]:
-    return [h for h in env.hosts if with_vm or h.group.lab_kind != "vm"]
+def selected(env: Environment, with_vm: bool, only: Iterable[str] | None = None) -> list[Host]:
+    """The hosts ``up`` starts: all (the VMs only if ``with_vm``), or just the named ``only``."""
+    hosts = [h for h in env.hosts if with_vm or h.group.lab_kind != "vm"]
+    if only is None:
+        return hosts
+    names = set(only)
+    unknown = sorted(names - {h.name for h in hosts})
+    if unknown:
+        raise LabError(f"{env.name}: no such lab host{'s' if len(unknown) > 1 else ''} to start: "
+                       f"{', '.join(unknown)}")
+    return [h for h in hosts if h.name in names]
 
 
 def gateway_network(env: Environment) -> IPv4Network:
@@ -55,9 +65,10 @@ def locked(state: LabState):
         yield
 
 
-def up(env: Environment, with_vm: bool = True) -> dict:
+def up(env: Environment, with_vm: bool = True, only: Iterable[str] | None = None) -> dict:
+    """Start the lab's hosts; ``only`` names a subset (e.g. just the VM for the kernel tier)."""
     require_root("pdc lab up")
-    hosts = selected(env, with_vm)
+    hosts = selected(env, with_vm, only)
     vms = [h for h in hosts if h.group.lab_kind == "vm"]
     require_tools(*BASE_TOOLS, *(VM_TOOLS if vms else ()))
     gateway = gateway_network(env)
