@@ -32,9 +32,9 @@ test-unit: setup
 # run on their own with `make test-pending`, until they pass and join their tier.
 # audit before hardening: both share one private lab, and the audit first checks it unhardened
 INTEGRATION := tests/integration/lab tests/integration/wan tests/integration/audit tests/integration/hardening
-KERNEL := tests/kernel/lab
+KERNEL := tests/kernel
 E2E := tests/e2e
-PENDING := tests/kernel/hardening tests/kernel/audit tests/e2e
+PENDING := tests/e2e
 
 test-integration: setup
 	@$(TIER_RUN) integration $(INTEGRATION)
