@@ -9,11 +9,20 @@ roles never hold a second copy of an address, CIDR or service endpoint:
 - pdc_management_cidrs: where administrators and the controller come from (SSH)
 - pdc_ntp_servers, pdc_dns_servers, pdc_soc_collectors, pdc_soc_collector_port
 - pdc_dns_records: {hostname: address} of every host (the DNS server's local zone)
+- pdc_app_ports: TCP ports the app zone serves the DMZ on (openstack.app_ports, as the security groups)
 """
 
 from __future__ import annotations
 
 from pdc.environment import Environment, Host
+from pdc.schema import OpenStackSettings
+
+
+def app_ports(env: Environment) -> list[int]:
+    """The app zone's service ports: the environment's, else the schema's default."""
+    if env.settings.openstack is not None:
+        return env.settings.openstack.app_ports
+    return OpenStackSettings.model_fields["app_ports"].default_factory()
 
 
 def environment_vars(env: Environment, host: Host) -> dict:
@@ -29,4 +38,5 @@ def environment_vars(env: Environment, host: Host) -> dict:
         "pdc_soc_collectors": [str(a) for a in env.endpoint_addresses("soc_collector")],
         "pdc_soc_collector_port": services.soc_collector.port or 514,
         "pdc_dns_records": {h.name: str(h.address) for h in env.hosts},
+        "pdc_app_ports": list(app_ports(env)),
     }

@@ -14,6 +14,7 @@ from pdc.audit.suite import (
     active_lines,
     covered,
     environment_networks,
+    host_vars,
     items,
     management_cidrs,
     ntp_servers,
@@ -55,6 +56,9 @@ def role_services(t) -> list[tuple[str, str, int, list]]:
             out.append((role, "udp", 123, everyone))
         elif role == "dns_server":
             out += [(role, "udp", 53, everyone), (role, "tcp", 53, everyone)]
+    if t.model is not None and t.model.zone == "app":  # the DMZ proxies reach the app tier
+        dmz = zone_subnet(t, "dmz")
+        out += [("app zone", "tcp", port, [dmz] if dmz else []) for port in host_vars(t)["pdc_app_ports"]]
     del env
     return out
 
