@@ -56,9 +56,9 @@ def role_services(t) -> list[tuple[str, str, int, list]]:
             out.append((role, "udp", 123, everyone))
         elif role == "dns_server":
             out += [(role, "udp", 53, everyone), (role, "tcp", 53, everyone)]
-    if t.model is not None and t.model.zone == "app":  # the DMZ proxies reach the app tier
-        dmz = zone_subnet(t, "dmz")
-        out += [("app zone", "tcp", port, [dmz] if dmz else []) for port in host_vars(t)["pdc_app_ports"]]
+    dmz = zone_subnet(t, "dmz") if t.model is not None and t.model.zone == "app" else None
+    if dmz:  # the system's DMZ proxies reach its app tier
+        out += [("app zone", "tcp", port, [dmz]) for port in host_vars(t)["pdc_app_ports"]]
     del env
     return out
 
