@@ -16,7 +16,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-PROJECT_TYPE = "openstack:identity/projectV3:ProjectV3"
+# one Keystone project per tenant (pulumi-openstack names it openstack:identity/project:Project)
+PROJECT_TYPE = "openstack:identity/project:Project"
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
