@@ -19,8 +19,9 @@ import pytest
 ENV = os.environ.get("PDC_LAB_ENV", "lab")
 
 
-def _keep() -> bool:
-    return os.environ.get("PDC_LAB_KEEP", "") not in ("", "0")
+def env_flag(name: str) -> bool:
+    """An on/off environment variable (PDC_LAB_KEEP, PDC_LAB_REUSE...): set and not "0" is on."""
+    return os.environ.get(name, "") not in ("", "0")
 
 
 def _require_root() -> None:
@@ -44,7 +45,7 @@ def lab_hosts(lab_env):
     was_up = bool(LabState(lab_env.name).read_hosts())
     record = hosts.up(lab_env, with_vm=False)
     yield record
-    if not was_up and not _keep():
+    if not was_up and not env_flag("PDC_LAB_KEEP"):
         hosts.down(lab_env)
 
 
@@ -70,5 +71,5 @@ except ImportError:
         was_up = switches.is_up(lab_env)
         switches.up(lab_env)
         yield json.loads((LabState(lab_env.name).root / "switches.json").read_text())
-        if not was_up and not _keep():
+        if not was_up and not env_flag("PDC_LAB_KEEP"):
             switches.down(lab_env)

@@ -13,12 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from pdc.lab.pytest_plugin import env_flag
+
 sys.path.insert(0, str(Path(__file__).parent))
 import privatelab  # noqa: E402
-
-
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "") not in ("", "0")
 
 
 @pytest.fixture(scope="session")
@@ -31,11 +29,11 @@ def private_lab():
 
     env_dir = privatelab.build()
     env = load_environment(env_dir)
-    if not _flag("PDC_LAB_REUSE"):
+    if not env_flag("PDC_LAB_REUSE"):
         hosts.down(env)  # fresh overlays: the unhardened checks need unhardened hosts
     hosts.up(env, with_vm=False)
     yield privatelab.Lab(env_dir, env, LabState(env.name).root)
-    if not _flag("PDC_LAB_KEEP"):
+    if not env_flag("PDC_LAB_KEEP"):
         hosts.down(env)
 
 

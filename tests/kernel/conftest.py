@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from pdc.lab.pytest_plugin import env_flag
+
 sys.path.insert(0, str(Path(__file__).parent))
 import kernlab  # noqa: E402
 
@@ -53,5 +55,5 @@ def kernel_vm():
     (env_dir.parent / f"{env.name}-seconds.json").write_text(json.dumps(
         {k: round(v, 1) for k, v in seconds.items()}) + "\n")
     yield lab
-    if not was_up and os.environ.get("PDC_LAB_KEEP", "") in ("", "0"):
+    if not was_up and not env_flag("PDC_LAB_KEEP"):
         hosts.down(env)

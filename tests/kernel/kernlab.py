@@ -17,6 +17,7 @@ from pathlib import Path
 from pdc import paths
 from pdc.lab.playbook_run import PlaybookRun, run_playbook
 from pdc.lab.private import private_lab
+from pdc.lab.pytest_plugin import env_flag
 
 NAME = os.environ.get("PDC_KERNEL_ENV", "kernlab")
 ROOT = Path(os.environ.get("PDC_KERNEL_ROOT", "/var/tmp/pdc-kernel"))
@@ -55,7 +56,7 @@ class VmLab:
 
 # PDC_KERNEL_FULL_SITE=1: every control of the VM's level, not just the kernel ones (slow under TCG:
 # the baseline's package installs alone took 368 s on a loaded machine)
-FULL_SITE = os.environ.get("PDC_KERNEL_FULL_SITE", "") not in ("", "0")
+FULL_SITE = env_flag("PDC_KERNEL_FULL_SITE")
 
 
 def kernel_controls() -> list[str]:
