@@ -1,4 +1,5 @@
-"""The lab's SSH identity: one client key per lab, host keys per host, ssh_config and known_hosts.
+"""The lab's SSH identity: one client key per lab, host keys per host, ssh_config and known_hosts;
+and a command run on a lab host through them (the tests' and benches' remote shell).
 
 Host keys are generated once per host and kept in the lab's state, so known_hosts stays true
 across down/up and clients check host keys strictly (no StrictHostKeyChecking=no).
@@ -6,10 +7,12 @@ across down/up and clients check host keys strictly (no StrictHostKeyChecking=no
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from pdc.lab.images import ADMIN
@@ -72,6 +75,23 @@ def write_client_files(state: LabState, hosts: dict[str, str]) -> None:
 
 def ssh_cmd(state: LabState, host: str, command: str) -> list[str]:
     return ["ssh", "-F", str(state.ssh_config), host, command]
+
+
+def run_remote(ssh_config: Path, host: str, command: str, *, sudo: bool = False, user: str | None = None,
+               options: Sequence[str] = (), connect_timeout: int = 30,
+               timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run command on a lab host over SSH with the lab's ssh_config (its key, known_hosts, admin user).
+
+    sudo: as root, through `sudo sh -c`; user: log in as that user instead of the config's. BatchMode
+    and ConnectTimeout (30 s, as in ssh_config) are explicit; options go after them. Output is captured
+    as text, stdin is closed; a run longer than timeout raises subprocess.TimeoutExpired.
+    """
+    if sudo:
+        command = "sudo sh -c " + shlex.quote(command)
+    target = f"{user}@{host}" if user else host
+    return subprocess.run(["ssh", "-F", str(ssh_config), "-o", "BatchMode=yes",
+                           "-o", f"ConnectTimeout={connect_timeout}", *options, target, command],
+                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
 def login(state: LabState, host: str, command: str = "true", timeout: float = 45) -> bool:

@@ -10,16 +10,17 @@ the lab's. One copy serves both suites: its containers are hardened once per ses
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from pdc.lab.playbook_run import PlaybookRun, run_playbook
 from pdc.lab.private import private_lab
+from pdc.lab.ssh import run_remote
 
 NAME = os.environ.get("PDC_HARDEN_ENV", "hardlab")
 ROOT = Path(os.environ.get("PDC_HARDEN_ROOT", "/var/tmp/pdc-hardening"))
+CONNECT_TIMEOUT = 15  # seconds, for ssh and sudo (the lab's ssh_config says 30)
 
 
 def build(name: str = NAME) -> Path:
@@ -40,13 +41,12 @@ class Lab:
 
     def ssh(self, host: str, command: str, user: str | None = None, extra: tuple[str, ...] = (),
             timeout: int = 60) -> subprocess.CompletedProcess:
-        target = f"{user}@{host}" if user else host
-        return subprocess.run(["ssh", "-F", str(self.ssh_config), "-o", "BatchMode=yes", "-o", "ConnectTimeout=15",
-                               *extra, target, command], capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+        return run_remote(self.ssh_config, host, command, user=user, options=extra,
+                          connect_timeout=CONNECT_TIMEOUT, timeout=timeout)
 
     def sudo(self, host: str, command: str, timeout: int = 60) -> subprocess.CompletedProcess:
-        return self.ssh(host, f"sudo sh -c {shlex.quote(command)}", timeout=timeout)
+        return run_remote(self.ssh_config, host, command, sudo=True, connect_timeout=CONNECT_TIMEOUT,
+                          timeout=timeout)
 
     def address(self, host: str) -> str:
         return str(self.env.host(host).address)

@@ -8,7 +8,6 @@ to those labs and to the engineers' `lab`.
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from pdc import paths
 from pdc.lab.playbook_run import PlaybookRun, run_playbook
 from pdc.lab.private import private_lab
 from pdc.lab.pytest_plugin import env_flag
+from pdc.lab.ssh import run_remote
 
 NAME = os.environ.get("PDC_KERNEL_ENV", "kernlab")
 ROOT = Path(os.environ.get("PDC_KERNEL_ROOT", "/var/tmp/pdc-kernel"))
@@ -40,12 +40,10 @@ class VmLab:
         return self.state_root / "ssh_config"
 
     def ssh(self, command: str, timeout: int = 120) -> subprocess.CompletedProcess:
-        return subprocess.run(["ssh", "-F", str(self.ssh_config), "-o", "BatchMode=yes", "-o", "ConnectTimeout=30",
-                               self.vm.name, command], capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+        return run_remote(self.ssh_config, self.vm.name, command, timeout=timeout)
 
     def sudo(self, command: str, timeout: int = 120) -> subprocess.CompletedProcess:
-        return self.ssh("sudo sh -c " + shlex.quote(command), timeout=timeout)
+        return run_remote(self.ssh_config, self.vm.name, command, sudo=True, timeout=timeout)
 
     def audit(self, report_dir: Path, *args: str) -> subprocess.CompletedProcess:
         """`pdc audit ENV --limit VM`: the compliance suite against the VM."""

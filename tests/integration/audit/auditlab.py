@@ -3,13 +3,14 @@ integration tier's private lab (tests/integration/privatelab.py), and a root she
 
 from __future__ import annotations
 
-import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 from pdc import paths
 from pdc.lab.playbook_run import PlaybookRun, run_playbook
+from pdc.lab.ssh import run_remote
+from pdc.lab.state import LabState
 
 
 def pdc_audit(env, report_dir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -22,6 +23,4 @@ def site(env, *args: str) -> PlaybookRun:
 
 
 def remote(env, host: str, command: str) -> subprocess.CompletedProcess:
-    config = paths.STATE / "lab" / env.name / "ssh_config"
-    return subprocess.run(["ssh", "-F", str(config), host, "sudo sh -c " + shlex.quote(command)],
-                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    return run_remote(LabState(env.name).ssh_config, host, command, sudo=True)
