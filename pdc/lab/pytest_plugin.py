@@ -8,6 +8,9 @@
 A lab that was already up when the session started is left up (it is someone's working lab);
 one the session started is taken down at the end, unless ``PDC_LAB_KEEP=1``.
 Without root the host fixtures skip: the lab hosts need namespaces and mounts.
+
+For the tiers' own fixtures: ``env_flag`` reads PDC_LAB_KEEP-style switches, and ``private_env``
+is the preamble of a private lab copy's fixture (root check, build, load).
 """
 
 from __future__ import annotations
@@ -24,9 +27,19 @@ def env_flag(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0")
 
 
-def _require_root() -> None:
+def _require_root(needs: str = "containers") -> None:
     if os.geteuid() != 0:
-        pytest.skip("the lab needs root (netns, mounts, containers)")
+        pytest.skip(f"the lab needs root (netns, mounts, {needs})")
+
+
+def private_env(build, needs: str = "containers"):
+    """The preamble of a private lab's fixture: skip unless root, write the private copy of the
+    environment (``build()`` returns its folder) and load it. Returns (folder, environment)."""
+    _require_root(needs)
+    from pdc.environment import load_environment
+
+    env_dir = build()
+    return env_dir, load_environment(env_dir)
 
 
 @pytest.fixture(scope="session")

@@ -7,13 +7,12 @@ The lab goes down at the end unless PDC_LAB_KEEP=1; PDC_LAB_REUSE=1 keeps hosts 
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
-from pdc.lab.pytest_plugin import env_flag
+from pdc.lab.pytest_plugin import env_flag, private_env
 
 sys.path.insert(0, str(Path(__file__).parent))
 import privatelab  # noqa: E402
@@ -21,14 +20,10 @@ import privatelab  # noqa: E402
 
 @pytest.fixture(scope="session")
 def private_lab():
-    if os.geteuid() != 0:
-        pytest.skip("the lab needs root (netns, mounts, containers)")
-    from pdc.environment import load_environment
     from pdc.lab import hosts
     from pdc.lab.state import LabState
 
-    env_dir = privatelab.build()
-    env = load_environment(env_dir)
+    env_dir, env = private_env(privatelab.build)
     if not env_flag("PDC_LAB_REUSE"):
         hosts.down(env)  # fresh overlays: the unhardened checks need unhardened hosts
     hosts.up(env, with_vm=False)

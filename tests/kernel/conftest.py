@@ -11,14 +11,13 @@ already up or PDC_LAB_KEEP=1.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from pdc.lab.pytest_plugin import env_flag
+from pdc.lab.pytest_plugin import env_flag, private_env
 
 sys.path.insert(0, str(Path(__file__).parent))
 import kernlab  # noqa: E402
@@ -26,14 +25,10 @@ import kernlab  # noqa: E402
 
 @pytest.fixture(scope="session")
 def kernel_vm():
-    if os.geteuid() != 0:
-        pytest.skip("the lab needs root (netns, mounts, qemu)")
-    from pdc.environment import load_environment
     from pdc.lab import hosts
     from pdc.lab.state import LabState
 
-    env_dir = kernlab.build()
-    env = load_environment(env_dir)
+    env_dir, env = private_env(kernlab.build, needs="qemu")
     vm = next(h for h in env.hosts if h.group.lab_kind == "vm")
     state = LabState(env.name)
     was_up = bool(state.read_hosts())
