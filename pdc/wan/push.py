@@ -4,7 +4,7 @@ Per device, in one worker thread:
 1. connect (a failure here leaves the device untouched: `unreachable`);
 2. read the running config and back it up (the in-memory copy is the restore point);
 3. compute the hier_config remediation; nothing to do: `unchanged`;
-4. push it with Netmiko's error_pattern (every line's echo and output checked), the banner apart;
+4. push it in blocks, every line's answer checked (`send`), the banner apart;
 5. read back: the running config must now need no remediation; then `write memory`: `ok`;
 6. any failure in 4-5: reconnect, push the remediation from the current running config back
    to the backup, read back and compare: `failed-rolled-back`, or `failed-rollback-failed`.
@@ -17,15 +17,16 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pdc.wan import connect, diff
+from pdc.wan import connect, diff, send
 from pdc.wan.backup import BackupRun
 from pdc.wan.credentials import Credentials
 from pdc.wan.report import Result
 
-# Measured on 2 shared cores, full haiduong push (248 switches, ~145 lines each, from day 0):
-# 16 workers 66.7 s, 24 workers 50.8-53.8 s, 32 workers 64.9 s, 48 workers 64.9 s. The client
-# (paramiko + netmiko, one GIL) is CPU-bound beyond ~24 threads. bench/wan.py re-measures it.
-DEFAULT_WORKERS = 24
+# Measured on 2 cores, full haiduong push (248 switches, ~145 lines each, from day 0, lines sent
+# in blocks): 16 workers 18.9 s, 24 workers 16.9 s, 32 workers 15.5 s, 48 workers 15.1 s. Both
+# cores are busy from 32 on (the client's SSH and hier_config, the switches' emulator).
+# bench/wan.py re-measures it.
+DEFAULT_WORKERS = 32
 # A config line answers in milliseconds; a dropped session shows only as silence.
 READ_TIMEOUT = 10
 
@@ -91,24 +92,12 @@ def push_device(job: Job) -> Result:
 
 def _send(conn, change: diff.Change) -> None:
     if change.lines:
-        conn.send_config_set(change.lines, error_pattern=connect.ERROR_PATTERN, read_timeout=READ_TIMEOUT)
+        conn.config_mode()
+        send.send_lines(conn, change.lines, READ_TIMEOUT)
+        conn.exit_config_mode()
     if change.banner:
-        send_banner(conn, change.banner)
+        send.send_banner(conn, change.banner, READ_TIMEOUT)
     conn.set_base_prompt()  # the hostname may have changed
-
-
-def send_banner(conn, lines: list[str]) -> None:
-    """Banner text lines are not commands: send them as a block and check the result once.
-
-    Netmiko's send_config_set would switch off echo checking for the whole set and read each
-    line with a timing loop (2-100 s); here the lines go out together and the prompt ends it.
-    """
-    conn.config_mode()
-    conn.write_channel("\n".join(lines) + "\n")
-    output = conn.read_until_pattern(pattern=re.escape(conn.base_prompt) + r"\(config\)#", read_timeout=READ_TIMEOUT)
-    conn.exit_config_mode()
-    if re.search(connect.ERROR_PATTERN, output):
-        raise PushError("the banner was refused")
 
 
 def _rollback(job: Job, before: str, reason: str, lines: int, backup: str | None) -> Result:

@@ -13,7 +13,7 @@ from netmiko.exceptions import (
     ReadTimeout,
 )
 
-from pdc.wan import connect, diff, push, render
+from pdc.wan import connect, diff, render, send
 from pdc.wan.credentials import Credentials
 
 pytestmark = pytest.mark.lab
@@ -39,7 +39,7 @@ def test_full_config_round_trips_and_is_saved(fresh_wan, lab_env):
     body, banner = render.split_banner(intended)
     conn = _connect(fresh_wan, site.id)
     conn.send_config_set([line for line in body.splitlines() if line != "!"], error_pattern=ERROR)
-    push.send_banner(conn, banner)  # banner text lines as one block (see pdc.wan.push)
+    send.send_banner(conn, banner, 10)  # banner text lines as one block (see pdc.wan.send)
     running = conn.send_command("show running-config")
     assert diff.change(running, intended).empty  # every line stored and shown again
     assert "startup-config is not present" in conn.send_command("show startup-config")
