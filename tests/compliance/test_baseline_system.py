@@ -177,10 +177,13 @@ def test_password_ageing(target, item, facts, evidence):
 
 
 @pytest.mark.control("PDC-LGN-002")
-def test_password_hashing(target, facts, evidence):
-    value = _login_defs(facts).get("ENCRYPT_METHOD")
-    evidence(f"login.defs ENCRYPT_METHOD {value}")
-    assert value == "YESCRYPT", f"ENCRYPT_METHOD is {value}, expected YESCRYPT"
+@items(lambda t: [Item("ENCRYPT_METHOD", "YESCRYPT"),
+                  Item("SHA_CRYPT_MIN_ROUNDS", str(setting("baseline", "baseline_sha_crypt_rounds"))),
+                  Item("SHA_CRYPT_MAX_ROUNDS", str(setting("baseline", "baseline_sha_crypt_rounds")))])
+def test_password_hashing(target, item, facts, evidence):
+    value = _login_defs(facts).get(item.id)
+    evidence(f"login.defs {item.id} {value}")
+    assert value == item.value, f"{item.id} is {value}, expected {item.value}"
 
 
 @pytest.mark.control("PDC-LGN-003")
@@ -325,12 +328,17 @@ def test_unattended_upgrades(target, item, facts, evidence):
 
 
 @pytest.mark.control("PDC-AID-001")
-@items(lambda t: [Item("aide installed"), Item("/var/lib/aide/aide.db")])
+@items(lambda t: [Item("aide installed"), Item("aide.conf Checksums"), Item("/var/lib/aide/aide.db")])
 def test_aide_database(target, item, facts, evidence):
     if item.id == "aide installed":
         version = facts.packages().get("aide")
         evidence(f"aide {version or 'not installed'}")
         assert version, "aide is not installed"
+    elif item.id == "aide.conf Checksums":
+        value = settings(facts.file("/etc/aide/aide.conf").stdout, "=").get("Checksums")
+        want = setting("baseline", "baseline_aide_checksums")
+        evidence(f"aide.conf Checksums = {value}")
+        assert value == want, f"AIDE hashes with {value}, expected {want}"
     else:
         st = facts.stat(item.id)
         evidence(f"{item.id}: {'present' if st else 'absent'}")

@@ -225,11 +225,14 @@ def test_ssh_banner(target, item, facts, evidence):
 def _forwarding_items(t):
     out = [Item("hostbasedauthentication", ("no",)), Item("ignorerhosts", ("yes",)),
            Item("permituserenvironment", ("no",)), Item("gssapiauthentication", ("no",)),
-           Item("loglevel", ("VERBOSE",))]
-    if t.has_role("bastion"):  # the bastion forwards TCP for ProxyJump; PDC-BAS-001 checks the rest
-        out.append(Item("disableforwarding", na="the bastion forwards TCP (PDC-BAS-001)"))
-    else:
-        out.append(Item("disableforwarding", ("yes",)))
+           Item("loglevel", ("VERBOSE",)), Item("tcpkeepalive", ("no",)), Item("compression", ("no",))]
+    forwarding = [("disableforwarding", "yes"), ("allowtcpforwarding", "no"), ("allowagentforwarding", "no"),
+                  ("x11forwarding", "no")]
+    for keyword, value in forwarding:
+        if t.has_role("bastion"):  # the bastion forwards TCP for ProxyJump; PDC-BAS-001 checks the rest
+            out.append(Item(keyword, na="the bastion forwards TCP (PDC-BAS-001)"))
+        else:
+            out.append(Item(keyword, (value,)))
     return out
 
 
