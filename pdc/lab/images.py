@@ -31,7 +31,7 @@ CONTAINER_PACKAGES = ("systemd-sysv", "openssh-server", "python3", "python3-apt"
                       "dbus", "procps")
 # util-linux-extra: hwclock, to set the clock after resuming a snapshot
 VM_PACKAGES = (*CONTAINER_PACKAGES, "linux-image-amd64", "udev", "e2fsprogs", "util-linux-extra")
-RECIPE_VERSION = "3"  # bump when prepare() changes
+RECIPE_VERSION = "4"  # bump when prepare() changes
 VM_RECIPE_VERSION = "2"  # bump when _prepare_vm() changes
 
 
@@ -144,8 +144,19 @@ def prepare(tree: Path, image: Image) -> None:
     for lists in (tree / "var/lib/apt/lists").glob("*_*"):
         lists.unlink()
     run([*chroot, "apt-get", "clean"])
+    _fast_dpkg(tree)
     if image.kind == "vm":
         _prepare_vm(tree)
+
+
+def _fast_dpkg(tree: Path) -> None:
+    """dpkg without an fsync per unpacked file, as in Debian's container images.
+
+    A lab host's disk is thrown away with the lab, so crash-safe writes buy nothing, and the
+    roles' installs (the slowest part of a first hardening run) spend less time in dpkg.
+    The packages, their sources and the roles' tasks are unchanged.
+    """
+    (tree / "etc/dpkg/dpkg.cfg.d/pdc-lab-unsafe-io").write_text("force-unsafe-io\n")
 
 
 # The VM reads its per-lab identity from a small seed disk (label pdcseed) at every boot,
