@@ -202,7 +202,8 @@ MODPROBE_CONFIG = ("modprobe --showconfig 2>/dev/null || "
 RSYSLOG_CONF = "cat /etc/rsyslog.conf /etc/rsyslog.d/*.conf 2>/dev/null"
 LOGIN_SHELL = "bash -lc 'umask; echo TMOUT=$TMOUT; readonly -p | grep -c \" TMOUT=\" || true'"
 PWQUALITY = "cat /etc/security/pwquality.conf /etc/security/pwquality.conf.d/*.conf 2>/dev/null"
+DEBSUMS = "debsums -s openssh-server"  # silent unless a shipped file changed; quick (one package)
 
 # What every host is asked up front, in one round trip.
 COMMON = [DETECT_CONTAINER, SSHD_T, SYSCTL, FINDMNT, DPKG, NFT_JSON, NFT_TEXT, SS, CHRONY_SOURCES,
-          AUDIT_STATUS, AUDIT_RULES, MODPROBE_CONFIG, RSYSLOG_CONF, LOGIN_SHELL, PWQUALITY]
+          AUDIT_STATUS, AUDIT_RULES, MODPROBE_CONFIG, RSYSLOG_CONF, LOGIN_SHELL, PWQUALITY, DEBSUMS]

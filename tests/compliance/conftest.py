@@ -127,7 +127,7 @@ HINTS = COMMON + [
     file_command(f) for f in ("/etc/login.defs", "/etc/ssh/sshd_config", "/etc/security/faillock.conf",
                               "/etc/issue", "/etc/issue.net", "/etc/motd", "/etc/audit/auditd.conf",
                               "/etc/audit/rules.d/50-pdc.rules", "/etc/pam.d/common-password",
-                              "/etc/pam.d/common-auth", "/etc/pam.d/su")
+                              "/etc/pam.d/common-auth", "/etc/pam.d/su", "/etc/aide/aide.conf")
 ] + [
     stat_command(p) for p in ("/etc/crontab", "/etc/cron.hourly", "/etc/cron.daily", "/etc/cron.weekly",
                               "/etc/cron.monthly", "/etc/cron.d", "/etc/cron.allow", "/etc/at.allow",

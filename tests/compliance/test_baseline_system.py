@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pdc.audit.facts import LOGIN_SHELL, PWQUALITY
+from pdc.audit.facts import DEBSUMS, LOGIN_SHELL, PWQUALITY
 from pdc.audit.policy import per_control, setting
 from pdc.audit.suite import Item, active_lines, items, octal_at_most, settings
 
@@ -351,3 +351,13 @@ def test_aide_daily_check(target, facts, evidence):
     evidence(f"dailyaidecheck.timer {unit.get('UnitFileState')} {unit.get('ActiveState')}")
     assert unit.get("UnitFileState") == "enabled", "dailyaidecheck.timer is not enabled"
     assert unit.get("ActiveState") == "active", "dailyaidecheck.timer is not active"
+
+
+@pytest.mark.control("PDC-AID-003")
+def test_package_checksums(target, facts, evidence):
+    version = facts.packages().get("debsums")
+    evidence(f"debsums {version or 'not installed'}")
+    assert version, "debsums is not installed"
+    run = facts.run(DEBSUMS)
+    evidence(f"{DEBSUMS}: rc={run.rc} {(run.stdout + run.stderr).strip()[:300] or '(every file as shipped)'}")
+    assert run.rc == 0, "sshd's files differ from the checksums Debian shipped"
