@@ -92,9 +92,7 @@ def push_device(job: Job) -> Result:
 
 def _send(conn, change: diff.Change) -> None:
     if change.lines:
-        conn.config_mode()
         send.send_lines(conn, change.lines, READ_TIMEOUT)
-        conn.exit_config_mode()
     if change.banner:
         send.send_banner(conn, change.banner, READ_TIMEOUT)
     conn.set_base_prompt()  # the hostname may have changed

@@ -26,14 +26,16 @@ POLL = 0.005
 
 
 def send_lines(conn, lines: list[str], read_timeout: float, block: int = BLOCK) -> str:
-    """Send config lines (already in config mode); raise on the first refused line."""
-    output = []
+    """Send config lines in config mode (entered and left here, as send_banner does); raise on the
+    first refused line."""
+    output = [conn.config_mode()]
     for start in range(0, len(lines), block):
         chunk = lines[start:start + block]
         conn.write_channel("".join(conn.normalize_cmd(line) for line in chunk))
         answer = _read_prompts(conn, len(chunk), read_timeout)
         output.append(answer)
         _check(chunk, answer)
+    output.append(conn.exit_config_mode())
     return "".join(output)
 
 

@@ -17,6 +17,12 @@ class Channel:
         self.pending = ""
         self.remote_conn = type("Remote", (), {"closed": False})()
 
+    def config_mode(self) -> str:
+        return ""
+
+    def exit_config_mode(self) -> str:
+        return ""
+
     def normalize_cmd(self, line: str) -> str:
         return line.rstrip() + "\n"
 
