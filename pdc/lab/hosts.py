@@ -20,7 +20,7 @@ from ipaddress import IPv4Network
 
 from pdc import paths
 from pdc.environment import Environment, Host
-from pdc.lab import images, netns, nspawn, proxy, ssh
+from pdc.lab import cgroup, images, netns, nspawn, proxy, ssh
 from pdc.lab.errors import LabError, require_root, require_tools
 from pdc.lab.state import LabState, alive, find_pids, kill_pids, mounts_under, netns_pids, read_pid, write_atomic
 
@@ -206,27 +206,29 @@ def _wait_container(state: LabState, host: Host, deadline: float) -> None:
 def _stop_container(state: LabState, name: str) -> None:
     p = nspawn.paths_of(state, name)
     pid = read_pid(p["pid"])
-    _end([pid] if alive(pid, str(p["root"])) else [], [netns.NETNS_DIR / state.host_ns(name)])
+    _end([pid] if alive(pid, str(p["root"])) else [], [netns.NETNS_DIR / state.host_ns(name)],
+         cgroup.pids(state, name))
     nspawn.cleanup(state, name)
 
 
-def _end(pids: list[int], namespaces: list) -> None:
+def _end(pids: list[int], namespaces: list, in_cgroups: list[int]) -> None:
     """SIGTERM the lab's own processes (nspawn halts its container), then SIGKILL whatever still
-    lives in the lab's netns: a container whose systemd ignores the halt, or an orphaned one."""
+    lives in the lab's netns or cgroups: a container whose systemd ignores the halt, or an orphaned one."""
     kill_pids(pids, timeout=STOP_GRACE)
     members = [pid for ns in namespaces for pid in netns_pids(ns)]
-    kill_pids(members, timeout=0)
+    kill_pids(members + [pid for pid in in_cgroups if pid not in pids], timeout=0)
 
 
 def _stop_everything(state: LabState, env: Environment) -> None:
     """Every process, mount, netns and link of this lab's hosts side, found by name and path."""
     namespaces = [netns.NETNS_DIR / ns for ns in netns.listed(state.ns_prefix)]
-    _end(find_pids(str(state.run)), namespaces)
+    _end(find_pids(str(state.run)), namespaces, cgroup.pids(state))
     for mount in mounts_under(state.run):
         nspawn.unmount(mount)
     for ns in netns.listed(state.ns_prefix):
         netns.delete(ns)
     netns.delete_uplink(state.uplink, env.plan.tenants)
+    cgroup.remove(state)
     if state.run.exists():
         shutil.rmtree(state.run)
 

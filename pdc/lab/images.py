@@ -31,7 +31,7 @@ CONTAINER_PACKAGES = ("systemd-sysv", "openssh-server", "python3", "python3-apt"
                       "dbus", "procps")
 # util-linux-extra: hwclock, to set the clock after resuming a snapshot
 VM_PACKAGES = (*CONTAINER_PACKAGES, "linux-image-amd64", "udev", "e2fsprogs", "util-linux-extra")
-RECIPE_VERSION = "5"  # bump when prepare() changes
+RECIPE_VERSION = "6"  # bump when prepare() changes
 VM_RECIPE_VERSION = "2"  # bump when _prepare_vm() changes
 
 
@@ -147,8 +147,6 @@ def prepare(tree: Path, image: Image) -> None:
     _fast_dpkg(tree)
     if image.kind == "vm":
         _prepare_vm(tree)
-    else:
-        _retry_user_sessions(tree)
 
 
 def _fast_dpkg(tree: Path) -> None:
@@ -159,16 +157,6 @@ def _fast_dpkg(tree: Path) -> None:
     The packages, their sources and the roles' tasks are unchanged.
     """
     (tree / "etc/dpkg/dpkg.cfg.d/pdc-lab-unsafe-io").write_text("force-unsafe-io\n")
-
-
-def _retry_user_sessions(tree: Path) -> None:
-    """Containers booting together share systemd's cgroup tree here (nspawn --keep-unit on a
-    machine whose PID 1 is not systemd), so a unit may lose a race for its cgroup and fail with
-    219/CGROUP. When that unit is systemd-user-sessions, /run/nologin stays and no one can log in:
-    it is retried, as Debian already does for ssh.service."""
-    dropin = tree / "etc/systemd/system/systemd-user-sessions.service.d"
-    dropin.mkdir(parents=True, exist_ok=True)
-    (dropin / "pdc-lab-retry.conf").write_text("[Service]\nRestart=on-failure\nRestartSec=1\n")
 
 
 # The VM reads its per-lab identity from a small seed disk (label pdcseed) at every boot,

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from pdc.lab import netns, proxy
+from pdc.lab import cgroup, netns, proxy
 from pdc.lab.images import ADMIN
 from pdc.lab.shell import ok, run
 from pdc.lab.state import LabState, alive, mounts_under, read_pid
@@ -97,6 +97,7 @@ def start(state: LabState, host: str) -> int:
            "--resolv-conf=off", "--timezone=off", "--link-journal=no", "--console=read-only",
            # nftables needs CAP_NET_ADMIN; it only reaches the container's own network namespace
            "--capability=CAP_NET_ADMIN"]
+    cmd = cgroup.wrap(cmd, cgroup.new_for(state, host))
     with open(p["log"], "ab") as log:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
     p["pid"].write_text(f"{proc.pid}\n")
@@ -104,11 +105,12 @@ def start(state: LabState, host: str) -> int:
 
 
 def cleanup(state: LabState, host: str) -> None:
-    """Unmount the host's overlay, remove its netns and run directory (its process is already gone)."""
+    """Unmount the host's overlay, remove its netns, cgroups and run directory (its processes are gone)."""
     p = paths_of(state, host)
     for mount in mounts_under(p["base"]):
         unmount(mount)
     netns.delete(state.host_ns(host))
+    cgroup.remove(state, host)
     if p["base"].exists() and not mounts_under(p["base"]):
         shutil.rmtree(p["base"])
 

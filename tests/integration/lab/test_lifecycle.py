@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pdc.lab import hosts, netns, nspawn
+from pdc.lab import cgroup, hosts, netns, nspawn
 from pdc.lab.state import LabState, find_pids, mounts_under, read_pid
 
 pytestmark = pytest.mark.lab
@@ -52,6 +52,8 @@ def assert_clean(env, state: LabState) -> None:
     assert netns.listed(state.ns_prefix) == [], "no netns left"
     assert mounts_under(state.root) == [], "no overlay mounts left"
     assert find_pids(str(state.run)) == [], "no processes left"
+    assert cgroup.pids(state) == [], "no process left in the lab's cgroups"
+    assert not any((root / cgroup.lab_dir(state)).exists() for root in cgroup.hierarchies()), "no cgroups left"
     assert not netns.link_exists(state.uplink), "no link to the core left"
     routes = subprocess.run(["ip", "route", "show", str(env.plan.tenants)], capture_output=True, text=True).stdout
     assert routes.strip() == "", "no route to the lab left"
@@ -68,6 +70,8 @@ def test_up_is_idempotent_and_leaves_machine_sysctls_alone(small_env, lab):
     assert all(h["started"] and h["reachable"] for h in members["hosts"])
     assert not any(s["started"] for s in members["switches"])
     first = nspawn_pids(small_env, lab)
+    trees = {Path(f"/proc/{pid}/cgroup").read_text() for pid in first.values()}
+    assert len(trees) == len(first), "each container boots in a cgroup tree of its own"
     started = time.monotonic()
     hosts.up(small_env)
     assert time.monotonic() - started < 10
