@@ -11,12 +11,13 @@ import os
 import secrets
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 from pdc.lab import cgroup, netns, proxy
 from pdc.lab.images import ADMIN
 from pdc.lab.shell import ok, run
-from pdc.lab.state import LabState, alive, mounts_under, read_pid
+from pdc.lab.state import LabState, alive, cmdline, mounts_under, read_pid
 
 # never used in a lab container: password prompts for disks, a login prompt on the console
 CONTAINER_MASKED = ("systemd-ask-password-console.path", "systemd-ask-password-wall.path",
@@ -101,6 +102,11 @@ def start(state: LabState, host: str) -> int:
     with open(p["log"], "ab") as log:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
     p["pid"].write_text(f"{proc.pid}\n")
+    # Return once the wrapper has become nspawn: while a process execs, its command line reads
+    # as empty, and `running()` would report a host that is just starting as gone.
+    deadline = time.monotonic() + 10
+    while proc.poll() is None and time.monotonic() < deadline and not cmdline(proc.pid).startswith("systemd-nspawn"):
+        time.sleep(0.01)
     return proc.pid
 
 
