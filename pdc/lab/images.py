@@ -31,7 +31,7 @@ CONTAINER_PACKAGES = ("systemd-sysv", "openssh-server", "python3", "python3-apt"
                       "dbus", "procps")
 # util-linux-extra: hwclock, to set the clock after resuming a snapshot
 VM_PACKAGES = (*CONTAINER_PACKAGES, "linux-image-amd64", "udev", "e2fsprogs", "util-linux-extra")
-RECIPE_VERSION = "6"  # bump when prepare() changes
+RECIPE_VERSION = "7"  # bump when prepare() changes
 VM_RECIPE_VERSION = "2"  # bump when _prepare_vm() changes
 
 
@@ -143,6 +143,8 @@ def prepare(tree: Path, image: Image) -> None:
     (tree / "etc/apt/sources.list").write_text("")
     for lists in (tree / "var/lib/apt/lists").glob("*_*"):
         lists.unlink()
+    # no lists yet: dated long ago, so apt's cache age checks (cache_valid_time) fetch them
+    os.utime(tree / "var/lib/apt/lists", (0, 0))
     run([*chroot, "apt-get", "clean"])
     _fast_dpkg(tree)
     if image.kind == "vm":
