@@ -50,40 +50,39 @@ def wrap(command: list[str], procs: list[Path]) -> list[str]:
     return ["sh", "-c", f'{moves} && exec "$@"', "sh", *command]
 
 
-def remove(state: LabState, host: str | None = None) -> None:
-    """Remove the lab's empty cgroups (of one host, or all), deepest first.
-
-    A cgroup still holding a process stays (rmdir says EBUSY); it goes with a later down.
-    """
+def _starts(state: LabState, host: str | None) -> list[Path]:
+    """The lab's per-start cgroups (of one host, or all), in every hierarchy."""
+    found = []
     for root in hierarchies():
         base = root / lab_dir(state)
-        if not base.is_dir():
-            continue
-        starts = [d for d in base.iterdir() if d.is_dir() and (host is None or d.name.rsplit(".", 1)[0] == host)]
-        for start in starts:
-            for dirpath, _dirs, _files in sorted(os.walk(start), key=lambda w: -w[0].count("/")):
-                try:
-                    os.rmdir(dirpath)
-                except OSError:
-                    pass
-        if host is None:
-            for d in (base, base.parent):
-                try:
-                    d.rmdir()
-                except OSError:
-                    pass
+        if base.is_dir():
+            found += [d for d in base.iterdir() if d.is_dir() and host in (None, d.name.rsplit(".", 1)[0])]
+    return found
+
+
+def _rmdir(path: Path | str) -> None:
+    try:
+        os.rmdir(path)
+    except OSError:  # still holds a process (EBUSY) or a child; a later down removes it
+        pass
+
+
+def remove(state: LabState, host: str | None = None) -> None:
+    """Remove the lab's empty cgroups (of one host, or all), deepest first."""
+    for start in _starts(state, host):
+        for dirpath, _dirs, _files in sorted(os.walk(start), key=lambda w: -w[0].count("/")):
+            _rmdir(dirpath)
+    if host is None:
+        for root in hierarchies():
+            _rmdir(root / lab_dir(state))
+            _rmdir(root / lab_dir(state).parent)
 
 
 def pids(state: LabState, host: str | None = None) -> list[int]:
     """Every process in the lab's cgroups (of one host, or all)."""
     found = set()
-    for root in hierarchies():
-        base = root / lab_dir(state)
-        if not base.is_dir():
-            continue
-        for procs in base.rglob("cgroup.procs"):
-            if host is not None and procs.relative_to(base).parts[0].rsplit(".", 1)[0] != host:
-                continue
+    for start in _starts(state, host):
+        for procs in start.rglob("cgroup.procs"):
             try:
                 found.update(int(line) for line in procs.read_text().split())
             except OSError:
