@@ -143,8 +143,6 @@ def prepare(tree: Path, image: Image) -> None:
     (tree / "etc/apt/sources.list").write_text("")
     for lists in (tree / "var/lib/apt/lists").glob("*_*"):
         lists.unlink()
-    # no lists yet: dated long ago, so apt's cache age checks (cache_valid_time) fetch them
-    os.utime(tree / "var/lib/apt/lists", (0, 0))
     run([*chroot, "apt-get", "clean"])
     _fast_dpkg(tree)
     if image.kind == "vm":
