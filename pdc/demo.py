@@ -47,6 +47,12 @@ def compliance(path: Path) -> tuple[float, int, int]:
     return (100.0 * counts["pass"] / judged if judged else 0.0), counts["pass"], judged
 
 
+def step_seconds(path: Path) -> list[tuple[str, int]]:
+    """(step, seconds) of each finished step, as scripts/demo.sh wrote them."""
+    rows = (line.rsplit("\t", 1) for line in path.read_text(encoding="utf-8").splitlines() if line)
+    return [(re.split(r" \(|:", name)[0], int(seconds)) for name, seconds in rows]
+
+
 def summarize(reports: Path, console: Console) -> None:
     table = Table(title="demo summary", title_justify="left", show_header=False)
     table.add_column("what")
@@ -66,6 +72,11 @@ def summarize(reports: Path, console: Console) -> None:
                   f"{before:.1f} % before → {after:.1f} % after ({passing}/{judged})")
     table.add_row("HTML report", str(reports / "audit-after" / "audit.html"))
     table.add_row("JSON report", str(reports / "audit-after" / "audit.json"))
+    steps = reports / "steps.tsv"
+    if steps.exists():
+        timings = step_seconds(steps)
+        table.add_row(f"time: {sum(s for _, s in timings)} s up to the summary",
+                      ", ".join(f"{name} {seconds} s" for name, seconds in timings))
     console.print(table)
 
 

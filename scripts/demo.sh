@@ -11,7 +11,13 @@ OUT=reports/demo
 ENV=lab
 rm -rf "$OUT"
 mkdir -p "$OUT"
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# each step's wall time goes to steps.tsv, which the summary reads
+current="" started=$SECONDS
+step() {
+  [[ -z $current ]] || printf '%s\t%d\n' "$current" $((SECONDS - started)) >> "$OUT/steps.tsv"
+  current="$*" started=$SECONDS
+  printf '\n\033[1m== %s\033[0m\n' "$*"
+}
 finish() {
   if [[ "${KEEP:-0}" != 1 ]]; then step "lab down"; $BIN/pdc lab down $ENV || true; fi
 }

@@ -121,7 +121,7 @@ _FACTS: dict[str, Facts] = {}
 # What the checks will ask every host, fetched with COMMON in the same round trip. Only a speed
 # hint: a command missing here costs one more round trip, never a wrong result.
 HINTS = COMMON + [
-    unit_command(u) for u in ("rsyslog.service", "nftables.service", "dailyaidecheck.timer", "chrony.service",
+    unit_command(u) for u in ("rsyslog.service", "nftables.service", "aidecheck.timer", "chrony.service",
                               "systemd-timesyncd.service", "auditd.service")
 ] + [
     file_command(f) for f in ("/etc/login.defs", "/etc/ssh/sshd_config", "/etc/security/faillock.conf",

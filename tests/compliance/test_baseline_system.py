@@ -347,10 +347,10 @@ def test_aide_database(target, item, facts, evidence):
 
 @pytest.mark.control("PDC-AID-002")
 def test_aide_daily_check(target, facts, evidence):
-    unit = facts.unit("dailyaidecheck.timer")
-    evidence(f"dailyaidecheck.timer {unit.get('UnitFileState')} {unit.get('ActiveState')}")
-    assert unit.get("UnitFileState") == "enabled", "dailyaidecheck.timer is not enabled"
-    assert unit.get("ActiveState") == "active", "dailyaidecheck.timer is not active"
+    unit = facts.unit("aidecheck.timer")
+    evidence(f"aidecheck.timer {unit.get('UnitFileState')} {unit.get('ActiveState')}")
+    assert unit.get("UnitFileState") == "enabled", "aidecheck.timer is not enabled"
+    assert unit.get("ActiveState") == "active", "aidecheck.timer is not active"
 
 
 @pytest.mark.control("PDC-AID-003")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pdc import paths
+from pdc.demo import step_seconds
 
 REPORTS = paths.ROOT / "reports" / "demo"
 
@@ -54,6 +55,11 @@ def test_summary_matches_the_reports(demo):
     before = Counter(r["status"] for r in load("audit-before/audit.json")["results"])
     assert before["fail"] > 0, "an unhardened lab must fail the audit"
     assert (REPORTS / "audit-after" / "audit.html").exists()
+
+    steps = step_seconds(REPORTS / "steps.tsv")
+    assert [name for name, _ in steps] == ["validate", "plan the tenants", "lab up", "WAN", "audit before hardening",
+                                           "harden and configure the hosts", "audit after hardening"]
+    assert f"time: {sum(seconds for _, seconds in steps)} s up to the summary" in out
 
 
 def test_demo_leaves_no_lab_behind(demo):
