@@ -10,11 +10,14 @@ from collections import Counter
 from collections.abc import Iterator
 from ipaddress import IPv4Network
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 from pdc import paths
-from pdc.environment import HOST_OFFSET, Environment
-from pdc.schema import DATABASE_ROLES
+from pdc.schema import DATABASE_ROLES, HOST_OFFSET
 from pdc.yamlsource import SourceError, dotted
+
+if TYPE_CHECKING:  # the Environment is built from these checks' verdict: no runtime import
+    from pdc.environment import Environment
 
 ENV, SYSTEMS, SITES = "environment.yml", "systems.yml", "sites.yml"
 MAX_HOSTNAME = 63
