@@ -297,7 +297,7 @@ def load_environment(env: str | Path) -> Environment:
 def _display(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(paths.ROOT))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside the repository, or a symlink loop
         return str(path)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ MAX_BYTES = 32 * 1024 * 1024
 # Nodes in the document, and nodes visited while expanding aliases: the 10,000-site
 # environment has about 150,000; a 600-byte alias bomb asks for billions.
 MAX_NODES = 1_000_000
+ALIAS_FACTOR = 10
 # The schema nests at most 6 levels; 64 leaves room without letting recursion run away.
 MAX_DEPTH = 64
 MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -121,8 +123,8 @@ def _kind(mode: int) -> str:
 # ---------------------------------------------------------------- parsing
 
 
-def _prescan(text: str, name: str) -> None:
-    """Stream the parser's events: refuse explicit tags, deep nesting and too many nodes."""
+def _prescan(text: str, name: str) -> int:
+    """Stream the parser's events: refuse explicit tags, deep nesting and too many nodes; count them."""
     depth = nodes = 0
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.CollectionStartEvent):
@@ -139,6 +141,7 @@ def _prescan(text: str, name: str) -> None:
             if tag is not None:
                 raise SourceError(name, _line(event), "",
                                   f"explicit YAML tag {shown(tag)} is not allowed: write plain values")
+    return nodes
 
 
 def _line(event_or_node: Any) -> int:
@@ -148,10 +151,12 @@ def _line(event_or_node: Any) -> int:
 class _Converter:
     """Nodes to plain data, recording lines; bounded in nodes visited and depth."""
 
-    def __init__(self, name: str, lines: dict[Path_, int]):
+    def __init__(self, name: str, lines: dict[Path_, int], nodes: int):
         self.name = name
         self.lines = lines
         self.visited = 0
+        # aliases may repeat a value (merge keys, shared lists), but not blow the document up
+        self.limit = min(MAX_NODES, ALIAS_FACTOR * nodes + 10_000)
         self.open: set[int] = set()  # nodes being converted: meeting one again is a recursive alias
 
     def error(self, node: yaml.Node, path: Path_, message: str) -> SourceError:
@@ -159,12 +164,16 @@ class _Converter:
 
     def convert(self, node: yaml.Node, path: Path_, record: bool = True) -> Any:
         self.visited += 1
-        if self.visited > MAX_NODES:
-            raise self.error(node, path, f"aliases expand to more than {MAX_NODES} values")
+        if self.visited > self.limit:
+            # name the field holding the expansion (the last named key), not a list index deep inside it
+            cut = max((i + 1 for i, part in enumerate(path) if isinstance(part, str)), default=0)
+            raise SourceError(self.name, self.lines.get(path[:cut], _line(node)), dotted(path[:cut]),
+                              f"aliases expand to more than {self.limit} values "
+                              f"({ALIAS_FACTOR} times the document's own)")
         if len(path) > MAX_DEPTH:
             raise self.error(node, path, f"nested deeper than {MAX_DEPTH} levels (through aliases)")
         if record:
-            self.lines[path] = _line(node)
+            self.lines.setdefault(path, _line(node))
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, path)
         if id(node) in self.open:
@@ -189,7 +198,8 @@ class _Converter:
             raise self.error(node, path, f"a {kind} cannot be a key")
         key = self.scalar(node, path)
         if not isinstance(key, str):
-            raise self.error(node, path, f"key {shown(node.value)} must be a name, not a {type(key).__name__}"
+            kind = {bool: "boolean", int: "number", float: "number"}.get(type(key), type(key).__name__)
+            raise self.error(node, path, f"key {shown(node.value)} must be a name, not a {kind}"
                              " (quote it if it is meant as text)")
         return key
 
@@ -213,9 +223,9 @@ class _Converter:
             if key in explicit:
                 raise self.error(key_node, path + (key,), "duplicate key")
             explicit.add(key)
-            out[key] = self.convert(value_node, path + (key,), record)
             if record:  # the key's own line is more useful than the value's for block values
                 self.lines[path + (key,)] = _line(key_node)
+            out[key] = self.convert(value_node, path + (key,), record)
         return out
 
 
@@ -233,7 +243,7 @@ def load(file: Path, display_name: str | None = None, root: Path | None = None) 
         line = raw[:exc.start].count(b"\n") + 1
         raise SourceError(name, line, "", f"not UTF-8 text ({exc.reason})") from None
     try:
-        _prescan(text, name)
+        nodes = _prescan(text, name)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -241,20 +251,32 @@ def load(file: Path, display_name: str | None = None, root: Path | None = None) 
         problem = exc.problem or exc.context or "invalid YAML"
         raise SourceError(name, line, "", f"YAML syntax error: {problem}") from None
     except yaml.reader.ReaderError as exc:  # NUL and other characters YAML does not allow
-        line = text[:exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
-        raise SourceError(name, line, "", f"character {shown(chr(exc.character))} is not allowed in YAML"
-                          if isinstance(exc.character, int) else "invalid character") from None
+        # libyaml counts the position in bytes: find the character itself to name its line
+        bad = chr(exc.character) if isinstance(exc.character, int) else None
+        at = text.find(bad) if bad else -1
+        line = text.count("\n", 0, at) + 1 if at >= 0 else None
+        raise SourceError(name, line, "", f"character {shown(bad)} is not allowed in YAML" if bad
+                          else "invalid character") from None
     except yaml.YAMLError as exc:
         raise SourceError(name, None, "", f"YAML error: {_reason(exc)}") from None
     if node is None:
         return SourceDoc(file, {}, {})
     lines: dict[Path_, int] = {}
-    data = _Converter(name, lines).convert(node, ())
+    data = _Converter(name, lines, nodes).convert(node, ())
     return SourceDoc(file, data, lines)
 
 
 def dotted(path: Path_) -> str:
+    """A field path as people write it: systems[1].vm_groups[0].count; odd keys are quoted."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not _PLAIN_KEY.match(str(part)):
+            out += f"[{shown(part)}]"  # never print a raw line break or control character
+        else:
+            out += f".{part}" if out else str(part)
     return out
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.\[\]/-]{1,80}\Z")
