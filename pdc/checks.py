@@ -22,23 +22,21 @@ if TYPE_CHECKING:  # the Environment is built from these checks' verdict: no run
 
 ENV, SYSTEMS, SITES = "environment.yml", "systems.yml", "sites.yml"
 MAX_HOSTNAME = 63
-# The tenant policies' level rules (stacks/policy/pdc_policies.py), checked here too so that an
-# environment that validates also plans.
-SEPARATE_FROM_LEVEL = 3  # each zone on its own network
-ENCRYPTED_FROM_LEVEL = 3  # volumes on an encrypted type
-ANTI_AFFINITY_FROM_LEVEL = 4  # every VM group of 2+ instances, spread by an anti-affinity group
 
 
 class Reporter:
     def __init__(self, env: Environment):
         self.env = env
         self.errors: list[SourceError] = []
+        self.display: dict[str, str] = {}  # resolved once per file: thousands of errors stay cheap
 
     def __call__(self, filename: str, path: tuple, message: str) -> None:
         doc = self.env.docs[filename]
-        display = str(doc.file.resolve().relative_to(paths.ROOT)) if doc.file.resolve().is_relative_to(
-            paths.ROOT) else str(doc.file)
-        self.errors.append(SourceError(display, doc.line_of(path), dotted(path), message))
+        if filename not in self.display:
+            resolved = doc.file.resolve()
+            self.display[filename] = str(resolved.relative_to(paths.ROOT)) if resolved.is_relative_to(
+                paths.ROOT) else str(doc.file)
+        self.errors.append(SourceError(self.display[filename], doc.line_of(path), dotted(path), message))
 
 
 def check_environment(env: Environment) -> list[SourceError]:
@@ -145,10 +143,6 @@ def _systems(env: Environment, report: Reporter) -> None:
     flavors = env.settings.flavors
     for i, system in enumerate(env.systems):
         base = ("systems", i)
-        if (system.level >= SEPARATE_FROM_LEVEL and system.network_layout == "shared"
-                and len(set(system.zones) & {"dmz", "app", "db"}) > 1):
-            report(SYSTEMS, base + ("network_layout",),
-                   f"a level-{system.level} system keeps each zone on its own network: use per_zone")
         for j in _duplicates(system.zones):
             report(SYSTEMS, base + ("zones", j), f"zone {system.zones[j]!r} listed twice")
         for zone in system.subnets:
@@ -172,10 +166,6 @@ def _systems(env: Environment, report: Reporter) -> None:
             hostname = f"{system.id}-{group.name}-{group.count:02d}"
             if len(hostname) > MAX_HOSTNAME:
                 report(SYSTEMS, gpath + ("name",), f"host name {hostname!r} is longer than 63 characters")
-            if system.level >= ANTI_AFFINITY_FROM_LEVEL and group.count < 2:
-                report(SYSTEMS, gpath + ("count",),
-                       f"a level-{system.level} system needs at least 2 instances per VM group "
-                       "(spread by an anti-affinity server group)")
             if system.level >= 3 and DATABASE_ROLES & set(group.roles) and group.zone != "db":
                 report(SYSTEMS, gpath + ("zone",),
                        f"level-{system.level} system keeps a database in zone {group.zone!r}: "
@@ -363,16 +353,8 @@ def _openstack(env: Environment, report: Reporter) -> None:
     if settings.encrypted_volume_type in types and not types[settings.encrypted_volume_type].encrypted:
         report(ENV, ("openstack", "encrypted_volume_type"),
                f"volume type {settings.encrypted_volume_type!r} is not marked encrypted in volume_types")
-    if settings.encrypted_from_level > ENCRYPTED_FROM_LEVEL:
-        report(ENV, ("openstack", "encrypted_from_level"),
-               f"level-{ENCRYPTED_FROM_LEVEL} systems must have encrypted volumes: at most {ENCRYPTED_FROM_LEVEL}")
     for i, system in enumerate(env.systems):
         for j, group in enumerate(system.vm_groups):
             if group.volume_type is not None and group.volume_type not in types:
                 report(SYSTEMS, ("systems", i, "vm_groups", j, "volume_type"),
                        f"unknown volume type {group.volume_type!r} (known: {', '.join(types)})")
-            elif (group.volume_type is not None and system.level >= ENCRYPTED_FROM_LEVEL
-                  and not types[group.volume_type].encrypted):
-                report(SYSTEMS, ("systems", i, "vm_groups", j, "volume_type"),
-                       f"a level-{system.level} system needs an encrypted volume type, "
-                       f"{group.volume_type!r} is not")
