@@ -120,7 +120,8 @@ def _mirror_port(value: str) -> str:
 Name = Text(200)
 Description = Text(300)
 
-MirrorUrl = Annotated[str, StringConstraints(pattern=MIRROR_URL, max_length=2048), AfterValidator(_mirror_port)]
+MirrorUrl = Annotated[str, StringConstraints(pattern=MIRROR_URL, max_length=2048),
+                      AfterValidator(_mirror_port)]
 
 
 def _management_source(value: str) -> str:
@@ -140,7 +141,7 @@ def _management_source(value: str) -> str:
         "management_source", "must be an IPv4 CIDR (10.99.0.0/30) or a system/zone reference (infra/mgmt)", {})
 
 
-ManagementSource = Annotated[str, AfterValidator(_management_source)]
+ManagementSource = Annotated[str, StringConstraints(max_length=50), AfterValidator(_management_source)]
 
 Zone = Literal["dmz", "app", "db", "mgmt"]
 Tier = Literal["dc", "district", "commune"]
