@@ -3,11 +3,13 @@ every site on its platform, and plan with every policy passing: what validates, 
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
 
-from pdc.environment import load_environment
+from pdc.environment import InvalidEnvironment, load_environment
 from pdc.wan.credentials import Credentials
 from pdc.wan.render import render
 
@@ -53,3 +55,21 @@ def test_plan_has_every_host_and_passes_every_policy(edge):
     assert result.violations == []
     instances = [r for r in result.resources if r.type == "openstack:compute/instance:Instance"]
     assert len(instances) == len(edge.hosts) == 69
+
+
+def test_the_environment_sets_the_waiver_lifetime(tmp_path):
+    # a waiver 1000 days ahead: inside edge's waivers.max_days (1095), beyond the default (365)
+    copy = tmp_path / "edge"
+    shutil.copytree(EDGE, copy)
+    waivers = copy / "waivers.yml"
+    ahead = dt.date.today() + dt.timedelta(days=1000)
+    waivers.write_text(waivers.read_text(encoding="utf-8").replace("2029-06-30", str(ahead)), encoding="utf-8")
+    assert load_environment(copy)
+    settings = copy / "environment.yml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("waivers: {max_days: 1095}\n", ""),
+                        encoding="utf-8")
+    with pytest.raises(InvalidEnvironment) as caught:
+        load_environment(copy)
+    assert [(e.file.endswith("waivers.yml"), e.line, e.field) for e in caught.value.errors] == [
+        (True, 7, "waivers[0].expires")]
+    assert "more than 365 days ahead" in caught.value.errors[0].message
