@@ -336,6 +336,8 @@ def _message(err: dict) -> str:
         return f"invalid value {shown(value)}: {PATTERN_HELP.get(pattern, 'must match ' + pattern)}"
     if kind in _STRICT_TYPES and isinstance(value, bool | float | str):
         return f"must be {_STRICT_TYPES[kind]}, not {_yaml_kind(value)} (got {shown(value)})"
+    if kind == "string_type" and isinstance(value, int | float | bool):
+        return f"must be text, not {_yaml_kind(value)}: quote it (got {shown(value)})"
     if kind in _CUSTOM:
         return f"invalid value {shown(value)}: {err['msg']}"
     if isinstance(value, dict | list) or value is None:
@@ -348,6 +350,8 @@ def _yaml_kind(value: object) -> str:
         return "a YAML boolean (yes/no/on/off/true/false)"
     if isinstance(value, float):
         return "a decimal number"
+    if isinstance(value, int):
+        return "a number"
     return "text"
 
 

@@ -60,7 +60,7 @@ def Text(max_length: int, min_length: int = 1) -> Any:  # noqa: N802 - used like
 def _only_text(value: Any) -> Any:
     # pydantic would turn an integer into an address (10 -> 0.0.0.10): addresses are written as text
     if not isinstance(value, str):
-        raise PydanticCustomError("address_not_text", "must be written as text, like 10.20.0.0/16", {})
+        raise PydanticCustomError("address_not_text", "must be written as text, like 10.20.0.1 or 10.20.0.0/16", {})
     return value
 
 
