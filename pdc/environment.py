@@ -17,10 +17,10 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from pdc import paths
+from pdc.audit.waivers import WaiverErrors, load_waivers
 from pdc.checks import check_environment
 from pdc.schema import (
     HOST_OFFSET,
-    PATTERN_HELP,
     ZONES,
     AgencyVlan,
     EnvironmentFile,
@@ -30,14 +30,14 @@ from pdc.schema import (
     SystemsFile,
     VmGroup,
 )
-from pdc.yamlsource import SourceDoc, SourceError, dotted, load, shown
+from pdc.schema_errors import schema_errors
+from pdc.yamlsource import SourceDoc, SourceError, load
 
 FILES: dict[str, type[BaseModel]] = {
     "environment.yml": EnvironmentFile,
     "systems.yml": SystemsFile,
     "sites.yml": SitesFile,
 }
-__all__ = ["HOST_OFFSET", "Environment", "InvalidEnvironment", "load_environment", "schema_errors"]
 
 
 class InvalidEnvironment(Exception):
@@ -303,60 +303,9 @@ def _display(path: Path) -> str:
 
 def _waiver_errors(root: Path, environment: Environment) -> list[SourceError]:
     """waivers.yml belongs to the environment: same loader, and the lifetime it sets."""
-    from pdc.audit.waivers import WaiverErrors, load_waivers
-
     try:
         load_waivers(root / "waivers.yml", today=dt.date.today(),
                      max_days=environment.settings.waivers.max_days, display=_display(root / "waivers.yml"))
     except WaiverErrors as exc:
         return exc.errors
     return []
-
-
-def schema_errors(file: str, doc: SourceDoc, exc: ValidationError) -> list[SourceError]:
-    """Pydantic's errors as SourceErrors people can act on: file, line, field path, plain words."""
-    out = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        # union members add their type names to loc; drop them so the path stays the user's path
-        loc = tuple(p for p in loc if not (isinstance(p, str) and p in _TYPE_TAGS))
-        out.append(SourceError(file, doc.line_of(loc), dotted(loc), _message(err)))
-    return out
-
-
-def _message(err: dict) -> str:
-    kind = err["type"]
-    value = err.get("input")
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "extra_forbidden":
-        return "unknown field"
-    if kind == "string_pattern_mismatch":
-        pattern = err.get("ctx", {}).get("pattern", "")
-        return f"invalid value {shown(value)}: {PATTERN_HELP.get(pattern, 'must match ' + pattern)}"
-    if kind in _STRICT_TYPES and isinstance(value, bool | float | str):
-        return f"must be {_STRICT_TYPES[kind]}, not {_yaml_kind(value)} (got {shown(value)})"
-    if kind == "string_type" and isinstance(value, int | float | bool):
-        return f"must be text, not {_yaml_kind(value)}: quote it (got {shown(value)})"
-    if kind in _CUSTOM:
-        return f"invalid value {shown(value)}: {err['msg']}"
-    if isinstance(value, dict | list) or value is None:
-        return err["msg"]
-    return f"{err['msg']} (got {shown(value)})"
-
-
-def _yaml_kind(value: object) -> str:
-    if isinstance(value, bool):
-        return "a YAML boolean (yes/no/on/off/true/false)"
-    if isinstance(value, float):
-        return "a decimal number"
-    if isinstance(value, int):
-        return "a number"
-    return "text"
-
-
-_STRICT_TYPES = {"int_type": "a whole number", "bool_type": "true or false", "date_type": "a date (YYYY-MM-DD)"}
-# our own types' errors (pdc.schema): the message is already in plain words
-_CUSTOM = {"text_not_one_line", "text_padded", "ipv6_refused", "cidr", "management_source", "url_port",
-           "address_not_text", "string_too_long", "string_too_short"}
-_TYPE_TAGS = {"str", "int", "list[...]", "dict[...]", "Endpoint", "none", "is-instance[IPv4Address]"}

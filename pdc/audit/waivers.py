@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from pydantic import Strict as StrictMode
 
 from pdc.schema import Name, Text
+from pdc.schema_errors import schema_errors
 from pdc.yamlsource import SourceError, load
 
 FILENAME = "waivers.yml"
@@ -101,8 +102,6 @@ def load_waivers(path: Path, known_controls: set[str] | None = None, today: dt.d
     ``max_days`` is the environment's longest allowed lifetime: a waiver expiring later than
     today + max_days is an error (the environment's validation passes it; None skips the check).
     """
-    from pdc.environment import schema_errors  # the model's translator: one wording for every file
-
     name = display or str(path)
     if not os.path.lexists(path):
         return Waivers([], today)
