@@ -89,7 +89,8 @@ def read_bounded(file: Path, name: str, root: Path | None = None) -> bytes:
         if stat.S_ISLNK(info.st_mode):
             target = file.resolve(strict=True)  # raises on a loop or a dangling link
             if not target.is_relative_to(root):
-                raise SourceError(name, None, "", f"is a symlink leaving the environment folder (to {target})")
+                raise SourceError(name, None, "",
+                                  f"is a symlink leaving the environment folder (to {shown(str(target))})")
         else:
             target = file
         info = target.stat()
