@@ -30,9 +30,10 @@ _constructor = yaml.SafeLoader("")  # only used to construct scalars and keys
 # A 10,000-site sites.yml is about 1.5 MB (150 bytes a site): 32 MiB leaves twenty
 # times that, while bounding what a merge request can make the parser hold.
 MAX_BYTES = 32 * 1024 * 1024
-# Nodes in the document, and nodes visited while expanding aliases: the 10,000-site
-# environment has about 150,000; a 600-byte alias bomb asks for billions.
-MAX_NODES = 1_000_000
+# Nodes (keys and values) in one document, and visited while expanding aliases: the 10,000-site
+# sites.yml has about 230,000. Composing takes about 500 bytes a node, so this also bounds memory
+# (a file of 500,000 tiny nodes peaks near 270 MiB); a 600-byte alias bomb asks for billions.
+MAX_NODES = 500_000
 ALIAS_FACTOR = 10
 # The schema nests at most 6 levels; 64 leaves room without letting recursion run away.
 MAX_DEPTH = 64

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pdc.yamlsource import MAX_BYTES
+from pdc.yamlsource import MAX_BYTES, MAX_NODES
 
 HERE = Path(__file__).parent
 MINIMAL = HERE / "minimal"
@@ -68,6 +68,8 @@ def prepare(case: dict, root: Path) -> Path:
         other = env / "loop.yml"
         other.symlink_to(target)
         target.symlink_to(other)
+    elif make == "many-nodes":  # 2 MB of one-character items: small, but more nodes than allowed
+        target.write_text("sites:\n" + "- a\n" * (MAX_NODES + 10), encoding="utf-8")
     elif make == "huge":
         with target.open("wb") as handle:
             handle.truncate(MAX_BYTES + 1)  # sparse: costs no disk
