@@ -10,11 +10,15 @@ from collections import Counter
 from collections.abc import Iterator
 from ipaddress import IPv4Network
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 from pdc import paths
-from pdc.environment import HOST_OFFSET, Environment
-from pdc.schema import DATABASE_ROLES
+from pdc.schema import DATABASE_ROLES, HOST_OFFSET
+from pdc.wan import profiles
 from pdc.yamlsource import SourceError, dotted
+
+if TYPE_CHECKING:  # the Environment is built from these checks' verdict: no runtime import
+    from pdc.environment import Environment
 
 ENV, SYSTEMS, SITES = "environment.yml", "systems.yml", "sites.yml"
 MAX_HOSTNAME = 63
@@ -24,12 +28,15 @@ class Reporter:
     def __init__(self, env: Environment):
         self.env = env
         self.errors: list[SourceError] = []
+        self.display: dict[str, str] = {}  # resolved once per file: thousands of errors stay cheap
 
     def __call__(self, filename: str, path: tuple, message: str) -> None:
         doc = self.env.docs[filename]
-        display = str(doc.file.resolve().relative_to(paths.ROOT)) if doc.file.resolve().is_relative_to(
-            paths.ROOT) else str(doc.file)
-        self.errors.append(SourceError(display, doc.line_of(path), dotted(path), message))
+        if filename not in self.display:
+            resolved = doc.file.resolve()
+            self.display[filename] = str(resolved.relative_to(paths.ROOT)) if resolved.is_relative_to(
+                paths.ROOT) else str(doc.file)
+        self.errors.append(SourceError(self.display[filename], doc.line_of(path), dotted(path), message))
 
 
 def check_environment(env: Environment) -> list[SourceError]:
@@ -63,6 +70,11 @@ def _plan(env: Environment, report: Reporter) -> None:
             report(ENV, ("address_plan", key), f"/{prefix} does not fit in {supernet}")
     if plan.zone_prefix < plan.system_prefix:
         report(ENV, ("address_plan", "zone_prefix"), "a zone subnet cannot be larger than a system block")
+    zone_room = (1 << (32 - plan.zone_prefix)) - HOST_OFFSET - 1
+    if zone_room < 1:
+        report(ENV, ("address_plan", "zone_prefix"),
+               f"a /{plan.zone_prefix} zone holds no host: hosts start at offset {HOST_OFFSET} and the last "
+               "address is the broadcast")
     if plan.agency_prefix < plan.site_prefix:
         report(ENV, ("address_plan", "agency_prefix"), "an agency subnet cannot be larger than a site block")
     per_block = 1 << (plan.agency_prefix - plan.site_prefix)
@@ -97,6 +109,9 @@ def _shared_services(env: Environment, report: Reporter) -> None:
             report(ENV, path, "give exactly one of 'group' (system/vm-group) or 'addresses'")
         elif endpoint.group and endpoint.group not in groups:
             report(ENV, path + ("group",), f"unknown VM group {endpoint.group!r}")
+    if services.soc_collector.port is None:
+        report(ENV, ("shared_services", "soc_collector"),
+               "needs a port: the switches' logging lines and the hosts' rsyslog forward to it")
     systems = {s.id: s for s in env.systems}
     for i, item in enumerate(services.management):
         path = ("shared_services", "management", i)
@@ -214,9 +229,12 @@ def _sites(env: Environment, report: Reporter) -> None:
             seen_codes.add(site.gso_code)
         if site.name_source == "gso" and not site.gso_code:
             report(SITES, base + ("gso_code",), "required unless name_source is 'generated'")
+        _site_ports(env, report, i, site)
         if site.tier == "dc":
             if site.parent:
                 report(SITES, base + ("parent",), "the dc site has no parent")
+            if site.uplink:
+                report(SITES, base + ("uplink",), "the dc site has no uplink (it is the root of the WAN)")
             continue
         if not site.parent:
             report(SITES, base + ("parent",), f"a {site.tier} site needs a parent")
@@ -240,12 +258,33 @@ def _sites(env: Environment, report: Reporter) -> None:
         if site.tier == "district" and site.slot < 1:
             report(SITES, base + ("slot",), "district slots start at 1 (0 is the data centre)")
             continue
+        ports = profiles.profile(parent).downlinks
+        if site.slot > len(ports):
+            report(SITES, base + ("slot",),
+                   f"slot {site.slot} has no downlink port on {parent.id!r}: a {parent.tier} switch "
+                   f"({profiles.profile(parent).model}) has {len(ports)}, one per child slot")
+            continue
         block = env.site_block(site)
         if block in blocks:
             report(SITES, base + ("slot",),
                    f"slot {site.slot} under {site.parent!r} is already taken by {sites[blocks[block]].id!r}")
         blocks[block] = i
     _site_addresses(env, report, blocks)
+
+
+def _site_ports(env: Environment, report: Reporter, i: int, site) -> None:
+    """The site's switch model has the ports the templates will configure."""
+    profile = profiles.profile(site)
+    if site.uplink is not None and site.tier != "dc" and site.uplink.interface != profile.uplinks[0]:
+        report(SITES, ("sites", i, "uplink", "interface"),
+               f"{site.uplink.interface!r} is not the uplink port of a {site.tier} switch ({profile.model}): "
+               f"use {profile.uplinks[0]}")
+    agencies = len(site.vlans if site.vlans is not None else env.settings.vlan_plan.tier_defaults.get(
+        site.tier, []))
+    if agencies > len(profile.access):
+        report(SITES, ("sites", i, "vlans"),
+               f"{agencies} agency VLANs but a {site.tier} switch ({profile.model}) has "
+               f"{len(profile.access)} access ports")
 
 
 def _site_addresses(env: Environment, report: Reporter, blocks: dict[int, int]) -> None:
@@ -255,17 +294,22 @@ def _site_addresses(env: Environment, report: Reporter, blocks: dict[int, int]) 
         "wan_sites": 1 << max(plan.site_prefix - plan.wan_sites.prefixlen, 0),
         "wan_links": 1 << max(30 - plan.wan_links.prefixlen, 0),
     }
+    placed = set()  # sites whose block fits every supernet: only their addresses can be derived
     for block, i in sorted(blocks.items()):
+        fits = True
         for supernet, limit in limits.items():
             if block >= limit:
+                fits = False
                 report(SITES, ("sites", i, "slot"),
                        f"address block {block} does not fit in address_plan.{supernet} ({limit} blocks)")
+        if fits:
+            placed.add(i)
     mgmt_seen: dict = {}
     for i, site in enumerate(env.sites):
         if site.mgmt_ip is not None and site.mgmt_ip not in plan.wan_management:
             report(SITES, ("sites", i, "mgmt_ip"),
                    f"{site.mgmt_ip} is outside address_plan.wan_management ({plan.wan_management})")
-        if site.tier != "dc" and i not in blocks.values():
+        if site.tier != "dc" and i not in placed:
             continue
         try:
             ip = env.mgmt_ip(site)

@@ -8,6 +8,7 @@ them explicitly.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 from ipaddress import IPv4Address, IPv4Network
@@ -16,8 +17,10 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from pdc import paths
+from pdc.audit.waivers import WaiverErrors, load_waivers
+from pdc.checks import check_environment
 from pdc.schema import (
-    PATTERN_HELP,
+    HOST_OFFSET,
     ZONES,
     AgencyVlan,
     EnvironmentFile,
@@ -27,14 +30,14 @@ from pdc.schema import (
     SystemsFile,
     VmGroup,
 )
-from pdc.yamlsource import SourceDoc, SourceError, dotted, load
+from pdc.schema_errors import schema_errors
+from pdc.yamlsource import SourceDoc, SourceError, load
 
 FILES: dict[str, type[BaseModel]] = {
     "environment.yml": EnvironmentFile,
     "systems.yml": SystemsFile,
     "sites.yml": SitesFile,
 }
-HOST_OFFSET = 10  # first host address in a zone subnet; lower ones are gateway/DHCP/VIPs
 
 
 class InvalidEnvironment(Exception):
@@ -264,8 +267,6 @@ def resolve(env: str | Path) -> Path:
 
 def load_environment(env: str | Path) -> Environment:
     """Load and fully validate an environment; raise InvalidEnvironment with every error."""
-    from pdc.checks import check_environment  # checks need the Environment class
-
     root = resolve(env)
     errors: list[SourceError] = []
     docs: dict[str, SourceDoc] = {}
@@ -273,7 +274,7 @@ def load_environment(env: str | Path) -> Environment:
     for filename, model in FILES.items():
         display = _display(root / filename)
         try:
-            doc = load(root / filename, display)
+            doc = load(root / filename, display, root)
         except SourceError as exc:
             errors.append(exc)
             continue
@@ -281,12 +282,13 @@ def load_environment(env: str | Path) -> Environment:
         try:
             parsed[filename] = model.model_validate(doc.data)
         except ValidationError as exc:
-            errors.extend(_schema_errors(display, doc, exc))
+            errors.extend(schema_errors(display, doc, exc))
     if errors:
         raise InvalidEnvironment(errors)
     environment = Environment(root, docs, parsed["environment.yml"], parsed["systems.yml"],
                               parsed["sites.yml"])
     errors = check_environment(environment)
+    errors.extend(_waiver_errors(root, environment))
     if errors:
         raise InvalidEnvironment(errors)
     return environment
@@ -295,29 +297,15 @@ def load_environment(env: str | Path) -> Environment:
 def _display(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(paths.ROOT))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside the repository, or a symlink loop
         return str(path)
 
 
-def _schema_errors(file: str, doc: SourceDoc, exc: ValidationError) -> list[SourceError]:
-    out = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        # union members add their type names to loc; drop them so the path stays the user's path
-        loc = tuple(p for p in loc if not (isinstance(p, str) and p in _TYPE_TAGS))
-        message = _MESSAGES.get(err["type"], err["msg"])
-        if err["type"] == "missing":
-            message = "required field is missing"
-        elif err["type"] == "extra_forbidden":
-            message = "unknown field"
-        elif err["type"] == "string_pattern_mismatch":
-            pattern = err.get("ctx", {}).get("pattern", "")
-            message = f"invalid value {err['input']!r}: {PATTERN_HELP.get(pattern, 'must match ' + pattern)}"
-        elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], dict | list):
-            message = f"{err['msg']} (got {err['input']!r})"
-        out.append(SourceError(file, doc.line_of(loc), dotted(loc), message))
-    return out
-
-
-_TYPE_TAGS = {"str", "int", "list[...]", "dict[...]", "Endpoint", "none", "is-instance[IPv4Address]"}
-_MESSAGES: dict[str, str] = {}
+def _waiver_errors(root: Path, environment: Environment) -> list[SourceError]:
+    """waivers.yml belongs to the environment: same loader, and the lifetime it sets."""
+    try:
+        load_waivers(root / "waivers.yml", today=dt.date.today(),
+                     max_days=environment.settings.waivers.max_days, display=_display(root / "waivers.yml"))
+    except WaiverErrors as exc:
+        return exc.errors
+    return []

@@ -6,41 +6,54 @@ File: ``inventories/<env>/waivers.yml``::
       - control: PDC-SSH-003
         hosts: "tthc-*"          # fnmatch pattern on host names (default: every host)
         reason: "vendor appliance needs X until its upgrade (ticket 123)"
+        approver: "Nguyễn Văn A, CISO"
         expires: 2026-12-31
 
 A waiver turns a failing control into "waived" until its expiry date (inclusive).
 An expired waiver waives nothing and is named in the failure, so a stale exception
-can never silently hide a finding.
+can never silently hide a finding. Every waiver names who approved it, and the
+environment sets how far ahead a waiver may run (``waivers: {max_days: 365}`` in
+environment.yml): `pdc validate` refuses one that expires later than that.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import Strict as StrictMode
 
-from pdc.yamlsource import SourceError, dotted, load
+from pdc.schema import Name, Text
+from pdc.schema_errors import schema_errors
+from pdc.yamlsource import SourceError, load
 
 FILENAME = "waivers.yml"
+CONTROL_ID = r"^[A-Z]{2,5}-[A-Z]{2,5}-[0-9]{3}$"
+Reason = Text(500, min_length=10)
+HOST_GLOB = r"^[a-z0-9*?\[\]!_-][a-z0-9*?\[\]!._-]{0,79}$"
 
 
 class WaiverSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    control: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]+$")]
-    hosts: str = Field("*", min_length=1, description="fnmatch pattern on host names")
-    reason: str = Field(min_length=10, description="why the risk is accepted, and who accepted it")
-    expires: dt.date
+    control: Annotated[str, StringConstraints(pattern=CONTROL_ID, max_length=17)]
+    hosts: Annotated[str, StringConstraints(pattern=HOST_GLOB, max_length=80)] = Field(
+        "*", description="fnmatch pattern on host names")
+    reason: Reason = Field(description="why the risk is accepted")
+    approver: Name = Field(description="who accepted the risk (name and role)")
+    # a real YAML date: a quoted string or a number is not an expiry
+    expires: Annotated[dt.date, StrictMode()]
 
 
 class WaiversFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    waivers: list[WaiverSpec] = Field(default_factory=list)
+    waivers: list[WaiverSpec] = Field(default_factory=list, max_length=10_000)
 
 
 @dataclass(frozen=True)
@@ -82,27 +95,35 @@ class Waivers:
         return Decision(False, f"waiver expired on {w.expires}: {w.reason} ({w.source})")
 
 
-def load_waivers(path: Path, known_controls: set[str] | None = None,
-                 today: dt.date | None = None) -> Waivers:
-    """Load a waivers file (a missing file means no waivers); raise a list of SourceErrors."""
-    if not path.exists():
+def load_waivers(path: Path, known_controls: set[str] | None = None, today: dt.date | None = None,
+                 max_days: int | None = None, display: str | None = None) -> Waivers:
+    """Load a waivers file (a missing file means no waivers); raise WaiverErrors with every problem.
+
+    ``max_days`` is the environment's longest allowed lifetime: a waiver expiring later than
+    today + max_days is an error (the environment's validation passes it; None skips the check).
+    """
+    name = display or str(path)
+    if not os.path.lexists(path):
         return Waivers([], today)
-    doc = load(path)
     try:
+        doc = load(path, name)
         parsed = WaiversFile.model_validate(doc.data or {})
+    except SourceError as exc:
+        raise WaiverErrors([exc]) from None
     except ValidationError as exc:
-        raise WaiverErrors([
-            SourceError(str(path), doc.line_of(tuple(e["loc"])), dotted(tuple(e["loc"])),
-                        "required field is missing" if e["type"] == "missing" else e["msg"])
-            for e in exc.errors(include_url=False)
-        ]) from None
+        raise WaiverErrors(schema_errors(name, doc, exc)) from None
     errors = []
     waivers = []
+    latest = (today or dt.date.today()) + dt.timedelta(days=max_days) if max_days is not None else None
     for i, spec in enumerate(parsed.waivers):
         line = doc.line_of(("waivers", i))
         if known_controls is not None and spec.control not in known_controls:
-            errors.append(SourceError(str(path), doc.line_of(("waivers", i, "control")),
+            errors.append(SourceError(name, doc.line_of(("waivers", i, "control")),
                                       f"waivers[{i}].control", f"unknown control {spec.control!r}"))
+        if latest is not None and spec.expires > latest:
+            errors.append(SourceError(name, doc.line_of(("waivers", i, "expires")), f"waivers[{i}].expires",
+                                      f"{spec.expires} is more than {max_days} days ahead (latest {latest}; "
+                                      "environment.yml waivers.max_days)"))
         waivers.append(Waiver(spec.control, spec.hosts, spec.reason, spec.expires, f"{path.name}:{line}"))
     if errors:
         raise WaiverErrors(errors)

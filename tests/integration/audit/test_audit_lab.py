@@ -4,6 +4,7 @@ purpose behind the files' back (a daemon on an old config, a rule added live) ->
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -30,9 +31,9 @@ def test_unhardened_host_fails_with_control_ids_and_evidence(audit_env, tmp_path
     (audit_env.root / "waivers.yml").write_text(
         "waivers:\n"
         f"  - {{control: PDC-SSH-007, hosts: '{WEB}', reason: banner text under legal review, "
-        "expires: 2099-12-31}\n"
+        f"approver: CISO, expires: {dt.date.today() + dt.timedelta(days=30)}}}\n"
         "  - {control: PDC-SSH-005, hosts: 'tthc-*', reason: old exception for the portal team, "
-        "expires: 2020-01-01}\n")
+        "approver: CISO, expires: 2020-01-01}\n")
     try:
         run = auditlab.pdc_audit(audit_env, tmp_path, "--limit", f"{WEB},tthc-db-01")
     finally:

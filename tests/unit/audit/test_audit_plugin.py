@@ -61,9 +61,11 @@ waivers:
   - control: PDC-FW-003
     hosts: "loc*"
     reason: jump host migration, ticket SOC-42
+    approver: CISO
     expires: 2026-12-31
   - control: PDC-SSH-004
     reason: legacy clients, cut over in October
+    approver: CISO
     expires: 2026-10-31
 '''
 
