@@ -1,0 +1,101 @@
+"""Remove every secret-bearing value from device config text, whoever set it.
+
+Matching is by pattern (the command's shape), not by known strings, so a foreign TACACS key
+or an old type-9 hash is caught as surely as pdc's own secrets. The line is kept and only the
+value is replaced with ``MARK``: a diff still shows that something changed there.
+
+Cisco IOS and Huawei VRP forms are covered. Indented lines are matched with their section
+header in mind (a ``key`` line is secret in a ``tacacs server`` block, not in a ``key chain``).
+"""
+
+from __future__ import annotations
+
+import re
+
+MARK = "<redacted>"
+
+# Words between a secret keyword and its value: IOS encryption types, VRP forms, privilege levels.
+_MODIFIERS = r"(?:(?:[0-9]|cipher|irreversible-cipher|simple|plain|encrypted|level\s+\d+)\s+)*"
+# A value is the next token that is not itself one of those words.
+_VALUE = r"(?!(?:cipher|irreversible-cipher|simple|plain|encrypted)(?:\s|$))(?P<v>\S+)"
+
+
+def _rule(prefix: str) -> re.Pattern:
+    return re.compile(prefix + _MODIFIERS + _VALUE, re.IGNORECASE)
+
+
+# Secrets recognisable on any line.
+_ANYWHERE = [
+    # enable secret/password, username ... secret/password, line password, VRP local-user/super password
+    _rule(r"(?<![\w-])(?:secret|password)\s+"),
+    # VRP: `cipher X`, `irreversible-cipher X`, `simple X` wherever they stand
+    re.compile(r"(?<![\w-])(?:cipher|irreversible-cipher|simple)\s+" + _VALUE, re.IGNORECASE),
+    # type 5/8/9 (and VRP $1a$, Linux $5$/$6$) crypt hashes anywhere
+    re.compile(r"(?P<v>\$(?:1a?|5|6|8|9)\$\S+)"),
+    # `key 7 <hex>` / `key 0 <text>` in any command (ntp, ospf, tacacs, radius, bgp neighbours)
+    re.compile(r"(?<![\w-])key\s+[0-9]\s+(?P<v>\S+)", re.IGNORECASE),
+    # type 7 blobs: two decimal digits then hex pairs, after a lone 7
+    re.compile(r"(?<!\S)7\s+(?P<v>\d{2}(?:[0-9A-Fa-f]{2}){2,})(?!\S)"),
+    re.compile(r"(?<![\w-])key-string\s+(?:[0-9]\s+)?(?P<v>\S+)", re.IGNORECASE),
+    # ntp authentication-key N md5 X; ip ospf authentication-key X; message-digest-key N md5 X
+    re.compile(r"(?<![\w-])authentication-key\s+(?:\d+\s+md5\s+)?(?:[0-9]\s+)?(?P<v>\S+)", re.IGNORECASE),
+    re.compile(r"(?<![\w-])message-digest-key\s+\d+\s+md5\s+(?:[0-9]\s+)?(?P<v>\S+)", re.IGNORECASE),
+    _rule(r"(?<![\w-])(?:shared-key|pre-shared-key)\s+"),
+    # tacacs-server key X, radius-server key X, tacacs-server host A key X, crypto isakmp key X address A
+    re.compile(r"^\s*(?:tacacs-server|radius-server|crypto\s+isakmp)\b.*?(?<![\w-])key\s+(?:[0-9]\s+)?(?P<v>\S+)",
+               re.IGNORECASE),
+    # SNMP communities (IOS and VRP) and the community of a v1/v2c trap host
+    re.compile(r"^\s*snmp-server\s+community\s+(?P<v>\S+)", re.IGNORECASE),
+    re.compile(r"^\s*snmp-agent\s+community\s+(?:read|write|notify)\s+(?:cipher\s+|simple\s+)?" + _VALUE,
+               re.IGNORECASE),
+    re.compile(r"^\s*snmp-server\s+host\s+\S+\s+(?:(?:informs|traps)\s+)?"
+               r"(?:version\s+(?:1|2c|3\s+(?:auth|noauth|priv))\s+)?(?P<v>\S+)", re.IGNORECASE),
+    # SNMPv3 user keys: IOS `auth sha K priv aes 128 K`, VRP `authentication-mode sha K`
+    re.compile(r"^\s*snmp-server\s+user\b.*?\bauth\s+(?:md5|sha\S*)\s+" + _VALUE, re.IGNORECASE),
+    re.compile(r"^\s*snmp-server\s+user\b.*?\bpriv\s+(?:3des|des\S*|aes\s+\d+)\s+" + _VALUE, re.IGNORECASE),
+    re.compile(r"(?<![\w-])(?:authentication-mode|privacy-mode)\s+(?:md5|sha\S*|des\S*|3des|aes\d*)\s+"
+               r"(?:\d+\s+)?(?:cipher\s+|simple\s+|plain\s+)?" + _VALUE, re.IGNORECASE),
+]
+
+# `key X` inside these sections (IOS `tacacs server`/`radius server`/`aaa server radius` blocks).
+_KEY_SECTIONS = re.compile(r"^(?:tacacs\s+server|radius\s+server|aaa\s+server\s+radius)\b", re.IGNORECASE)
+_SECTION_KEY = re.compile(r"^\s+(?:server-)?key\s+(?:[0-9]\s+)?(?P<v>\S+)", re.IGNORECASE)
+
+
+def _replace(pattern: re.Pattern, line: str) -> str:
+    out, last = [], 0
+    for match in pattern.finditer(line):
+        out.append(line[last:match.start("v")])
+        out.append(MARK)
+        last = match.end("v")
+    out.append(line[last:])
+    return "".join(out)
+
+
+def redact_line(line: str, section: str = "") -> str:
+    """One config line with its secret values replaced; ``section`` is its top-level header."""
+    for pattern in _ANYWHERE:
+        if pattern.search(line):
+            line = _replace(pattern, line)
+    if section and line[:1].isspace() and _KEY_SECTIONS.match(section):
+        line = _replace(_SECTION_KEY, line)
+    return line
+
+
+class LineRedactor:
+    """Redacts text that arrives line by line, remembering the current top-level section."""
+
+    def __init__(self) -> None:
+        self.section = ""
+
+    def line(self, line: str) -> str:
+        stripped = line.rstrip("\r\n")
+        if stripped and not stripped[:1].isspace():
+            self.section = stripped
+        return redact_line(line, self.section)
+
+
+def redact(text: str) -> str:
+    """Every line of ``text`` redacted; line ends are kept as they were."""
+    redactor = LineRedactor()
+    return "".join(redactor.line(line) for line in text.splitlines(keepends=True))
