@@ -5,6 +5,9 @@ Files under ``/var/lib/pdc/lab/<env>/``:
   the contract the WAN engine and the tests read;
 - ``switches/``: the host key, the process spec, pid, log, ready file and the fault control
   file; ``down`` removes this folder (credentials stay, so a restarted lab keeps them).
+
+The lab vouches for its own devices: ``up`` records their host key in the known_hosts file the
+WAN engine reads for the environment (pdc.wan.known_hosts), so no `pdc wan trust` is needed.
 """
 
 from __future__ import annotations
@@ -82,6 +85,20 @@ def _host_key(paths: Paths) -> None:
     write_atomic(paths.host_key, key.decode(), mode=0o600)
 
 
+def _record_host_keys(env: Environment, paths: Paths) -> None:
+    """Every emulated device's key into the environment's known_hosts (replacing an older lab key)."""
+    import paramiko
+
+    from pdc.wan import known_hosts
+
+    key = paramiko.Ed25519Key.from_private_key_file(str(paths.host_key))
+    file = known_hosts.path(env.name)
+    keys = known_hosts.load(file)
+    checks = [known_hosts.check(keys, ADDRESS, port_of(env, s), key) for s in env.sites]
+    if any(c.status != "known" for c in checks):
+        known_hosts.record(file, checks, replace=True)
+
+
 def _running(paths: Paths) -> int | None:
     pid = read_pid(paths.pid)
     return pid if alive(pid, paths.marker) else None
@@ -100,6 +117,7 @@ def up(env: Environment) -> dict:
     os.chmod(paths.dir, 0o700)
     creds = credentials(env)
     _host_key(paths)
+    _record_host_keys(env, paths)
     spec = {
         "env": env.name,
         "address": ADDRESS,

@@ -83,6 +83,8 @@ def record(file: Path, checks: list[Check], replace: bool = False) -> None:
     """Add the presented keys (a changed one only with ``replace``) and write the file 0600."""
     keys = load(file)
     for item in checks:
+        if item.status == "known":
+            continue
         if item.status == "changed" and not replace:
             raise KnownHostsError(f"{item.name}: the recorded key differs; refusing to replace it")
         while item.status == "changed" and keys.lookup(item.name):

@@ -4,7 +4,8 @@ Matching is by pattern (the command's shape), not by known strings, so a foreign
 or an old type-9 hash is caught as surely as pdc's own secrets. The line is kept and only the
 value is replaced with ``MARK``: a diff still shows that something changed there.
 
-Cisco IOS and Huawei VRP forms are covered. Indented lines are matched with their section
+Cisco IOS and Huawei VRP forms are covered, and their negations (``no ...``, ``undo ...``): a
+remediation that removes a foreign secret names its value too. Indented lines are matched with their section
 header in mind (a ``key`` line is secret in a ``tacacs server`` block, not in a ``key chain``).
 """
 
@@ -18,6 +19,12 @@ MARK = "<redacted>"
 _MODIFIERS = r"(?:(?:[0-9]|cipher|irreversible-cipher|simple|plain|encrypted|level\s+\d+)\s+)*"
 # A value is the next token that is not itself one of those words.
 _VALUE = r"(?!(?:cipher|irreversible-cipher|simple|plain|encrypted)(?:\s|$))(?P<v>\S+)"
+
+
+# The start of a command line: in a session log after the device's prompt (IOS `sw(config)#`,
+# VRP `[~sw]`/`<sw>`), negated or not (IOS `no`, VRP `undo`).
+_PROMPT = r"(?:[\w.\-]+(?:\([\w\-]+\))?[#>]|[<\[][~*]?[\w.\-]+(?:-[\w\-]+)?[>\]])"
+_START = rf"^\s*(?:{_PROMPT}\s*)?(?:no\s+|undo\s+)?"
 
 
 def _rule(prefix: str) -> re.Pattern:
@@ -42,23 +49,26 @@ _ANYWHERE = [
     re.compile(r"(?<![\w-])message-digest-key\s+\d+\s+md5\s+(?:[0-9]\s+)?(?P<v>\S+)", re.IGNORECASE),
     _rule(r"(?<![\w-])(?:shared-key|pre-shared-key)\s+"),
     # tacacs-server key X, radius-server key X, tacacs-server host A key X, crypto isakmp key X address A
-    re.compile(r"^\s*(?:tacacs-server|radius-server|crypto\s+isakmp)\b.*?(?<![\w-])key\s+(?:[0-9]\s+)?(?P<v>\S+)",
+    re.compile(_START + r"(?:tacacs-server|radius-server|crypto\s+isakmp)\b.*?(?<![\w-])key\s+(?:[0-9]\s+)?(?P<v>\S+)",
                re.IGNORECASE),
     # SNMP communities (IOS and VRP) and the community of a v1/v2c trap host
-    re.compile(r"^\s*snmp-server\s+community\s+(?P<v>\S+)", re.IGNORECASE),
-    re.compile(r"^\s*snmp-agent\s+community\s+(?:read|write|notify)\s+(?:cipher\s+|simple\s+)?" + _VALUE,
+    re.compile(_START + r"snmp-server\s+community\s+(?P<v>\S+)", re.IGNORECASE),
+    re.compile(_START + r"snmp-agent\s+community\s+(?:read|write|notify)\s+(?:cipher\s+|simple\s+)?" + _VALUE,
                re.IGNORECASE),
-    re.compile(r"^\s*snmp-server\s+host\s+\S+\s+(?:(?:informs|traps)\s+)?"
+    re.compile(_START + r"snmp-server\s+host\s+\S+\s+(?:(?:informs|traps)\s+)?"
                r"(?:version\s+(?:1|2c|3\s+(?:auth|noauth|priv))\s+)?(?P<v>\S+)", re.IGNORECASE),
     # SNMPv3 user keys: IOS `auth sha K priv aes 128 K`, VRP `authentication-mode sha K`
-    re.compile(r"^\s*snmp-server\s+user\b.*?\bauth\s+(?:md5|sha\S*)\s+" + _VALUE, re.IGNORECASE),
-    re.compile(r"^\s*snmp-server\s+user\b.*?\bpriv\s+(?:3des|des\S*|aes\s+\d+)\s+" + _VALUE, re.IGNORECASE),
+    re.compile(_START + r"snmp-server\s+user\b.*?\bauth\s+(?:md5|sha\S*)\s+" + _VALUE, re.IGNORECASE),
+    re.compile(_START + r"snmp-server\s+user\b.*?\bpriv\s+(?:3des|des\S*|aes\s+\d+)\s+" + _VALUE, re.IGNORECASE),
+    # `key X` typed in a server block, as a session log shows it after the block's prompt
+    re.compile(r"\(config-(?:server-tacacs|server-radius|radius-server)\)#\s*(?:server-)?key\s+(?:[0-9]\s+)?"
+               r"(?P<v>\S+)", re.IGNORECASE),
     re.compile(r"(?<![\w-])(?:authentication-mode|privacy-mode)\s+(?:md5|sha\S*|des\S*|3des|aes\d*)\s+"
                r"(?:\d+\s+)?(?:cipher\s+|simple\s+|plain\s+)?" + _VALUE, re.IGNORECASE),
 ]
 
 # `key X` inside these sections (IOS `tacacs server`/`radius server`/`aaa server radius` blocks).
-_KEY_SECTIONS = re.compile(r"^(?:tacacs\s+server|radius\s+server|aaa\s+server\s+radius)\b", re.IGNORECASE)
+_KEY_SECTIONS = re.compile(r"^(?:no\s+)?(?:tacacs\s+server|radius\s+server|aaa\s+server\s+radius)\b", re.IGNORECASE)
 _SECTION_KEY = re.compile(r"^\s+(?:server-)?key\s+(?:[0-9]\s+)?(?P<v>\S+)", re.IGNORECASE)
 
 

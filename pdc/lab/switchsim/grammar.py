@@ -74,6 +74,7 @@ GLOBAL = [
        rf"(?: (?:group {WORD}|local))*", 4),
     _r(rf"username {WORD} (?:privilege \d+ )?(?:secret|password) {SECRET}", 2),
     _r(rf"enable (?:secret|password) {SECRET}", 2),
+    _r(rf"tacacs-server key {SECRET}", 2),
     _r(rf"vlan {VLAN_ID}", None, "vlan"),
     _r(rf"interface {IFACE}", None, "interface"),
     _r(r"line (?:con 0|vty \d+(?: \d+)?)", None, "line"),

@@ -51,6 +51,23 @@ SECRET_LINES = [
     (" shared-key cipher %^%#HwTacKey%^%#", ["%^%#HwTacKey%^%#"]),
     ("radius-server shared-key simple RadiusVrp1", ["RadiusVrp1"]),
     (" ospf authentication-mode md5 1 cipher %^%#OspfKey%^%#", ["%^%#OspfKey%^%#"]),
+    # a remediation removing a foreign secret names it too
+    ("no snmp-server community Foreign-Comm RO", ["Foreign-Comm"]),
+    ("no snmp-server user spy SPY v3 auth sha SpyAuthKey1 priv aes 128 SpyPrivKey1", ["SpyAuthKey1", "SpyPrivKey1"]),
+    ("no tacacs-server key Foreign-Tac-Key", ["Foreign-Tac-Key"]),
+    ("no username olduser privilege 15 secret 9 $9$abcdefghijklmn$0123456789", ["$9$abcdefghijklmn"]),
+    ("undo snmp-agent community read cipher %^%#Gone%^%#", ["%^%#Gone%^%#"]),
+]
+
+# The same commands as a session log shows them: after the device's prompt.
+PROMPTED_LINES = [
+    ("dc(config)#snmp-server community Logged-Comm RO", "Logged-Comm"),
+    ("dc(config)#no snmp-server community Logged-Comm2 RO", "Logged-Comm2"),
+    ("tp-hai-duong-01(config)#tacacs-server key Logged-Tac", "Logged-Tac"),
+    ("dc(config)#snmp-server user u G v3 auth sha Logged-Auth priv aes 128 Logged-Priv", "Logged-Priv"),
+    ("dc(config-server-tacacs)#key Logged-Block-Key", "Logged-Block-Key"),
+    ("[~HUAWEI]snmp-agent community read Logged-Vrp", "Logged-Vrp"),
+    ("<sw1>undo snmp-agent community write Logged-Vrp2", "Logged-Vrp2"),
 ]
 
 # Lines with no secret: they must come back unchanged.
@@ -83,6 +100,12 @@ def test_every_secret_value_is_replaced_and_the_command_kept(line, secrets):
     assert out.count(MARK) >= len(secrets)
     command = line.split()[0]
     assert out.startswith(line[:len(line) - len(line.lstrip())] + command)  # the line still says what it is
+
+
+@pytest.mark.parametrize(("line", "secret"), PROMPTED_LINES)
+def test_echoed_commands_after_a_prompt_are_redacted(line, secret):
+    out = redact_line(line)
+    assert secret not in out and MARK in out
 
 
 @pytest.mark.parametrize("line", CLEAN_LINES)
