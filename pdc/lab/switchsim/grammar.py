@@ -26,7 +26,7 @@ VLAN_ID = r"(?:409[0-4]|40[0-8]\d|[1-3]\d{3}|[1-9]\d{0,2})"
 VLAN_LIST = rf"{VLAN_ID}(?:-{VLAN_ID})?(?:,{VLAN_ID}(?:-{VLAN_ID})?)*"
 IFACE = r"(?:FastEthernet|GigabitEthernet|TenGigabitEthernet|Vlan|Loopback|Port-channel)\d+(?:/\d+)*"
 LEVEL = r"(?:emergencies|alerts|critical|errors|warnings|notifications|informational|debugging|[0-7])"
-SECRET = r"(?:[0589] )?\S+"
+SECRET = r"(?:[05789] )?\S+"
 
 # Interface name abbreviations IOS expands (Gi0/1 -> GigabitEthernet0/1).
 IFACE_PREFIXES = {
