@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pdc import paths
 from pdc.wan import private_files
+from pdc.wan.redact import redact
 
 _HEADER = re.compile(r"^(?:Building configuration\.\.\.|Current configuration : \d+ bytes)\s*$")
 
@@ -45,4 +46,5 @@ class BackupRun:
 
     def write(self, site_id: str, running: str) -> Path:
         path = self.dir / f"{site_id}.cfg"
-        return private_files.write(path, self.redact(clean(running)))
+        # the patterns run here too, whatever redactor the caller passed
+        return private_files.write(path, redact(self.redact(clean(running))))

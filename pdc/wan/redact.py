@@ -21,10 +21,10 @@ _MODIFIERS = r"(?:(?:[0-9]|cipher|irreversible-cipher|simple|plain|encrypted|lev
 _VALUE = r"(?!(?:cipher|irreversible-cipher|simple|plain|encrypted)(?:\s|$))(?P<v>\S+)"
 
 
-# The start of a command line: in a session log after the device's prompt (IOS `sw(config)#`,
-# VRP `[~sw]`/`<sw>`), negated or not (IOS `no`, VRP `undo`).
+# The start of a command line (or of a quoted command in an error reason): in a session log
+# after the device's prompt (IOS `sw(config)#`, VRP `[~sw]`/`<sw>`), negated or not (`no`, `undo`).
 _PROMPT = r"(?:[\w.\-]+(?:\([\w\-]+\))?[#>]|[<\[][~*]?[\w.\-]+(?:-[\w\-]+)?[>\]])"
-_START = rf"^\s*(?:{_PROMPT}\s*)?(?:no\s+|undo\s+)?"
+_START = rf"(?:^|(?<=['\"]))\s*(?:{_PROMPT}\s*)?(?:no\s+|undo\s+)?"
 
 
 def _rule(prefix: str) -> re.Pattern:

@@ -83,7 +83,13 @@ class Link:
 
 
 def ascii_text(text: str) -> str:
-    """Vietnamese to plain ASCII (device descriptions and banners are ASCII-safe)."""
+    """Vietnamese to plain ASCII (device descriptions and banners are ASCII-safe).
+
+    Non-ASCII line separators (U+0085, U+2028, U+2029) would vanish here, hiding a hostile value
+    from the finalize hook: they are refused first.
+    """
+    if _UNSAFE.search(text):
+        raise UnsafeValue(text)
     text = text.replace("đ", "d").replace("Đ", "D")
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 

@@ -68,6 +68,8 @@ PROMPTED_LINES = [
     ("dc(config-server-tacacs)#key Logged-Block-Key", "Logged-Block-Key"),
     ("[~HUAWEI]snmp-agent community read Logged-Vrp", "Logged-Vrp"),
     ("<sw1>undo snmp-agent community write Logged-Vrp2", "Logged-Vrp2"),
+    # and quoted in an error reason
+    ("device refused 'snmp-server community Quoted-Comm RW' (% Invalid input)", "Quoted-Comm"),
 ]
 
 # Lines with no secret: they must come back unchanged.
