@@ -57,6 +57,12 @@ class Credentials:
     def secret_hash(self) -> str:
         return type9.cache(self.env_name).get(self.secret, self.salt)
 
+    def prepare_hashes(self, site_ids: list[str]) -> None:
+        """Compute (or find in the cache) every device's hashes at once, in parallel."""
+        cache = type9.cache(self.env_name)
+        salts = [type9.salt(self.env_name, site_id) for site_id in site_ids]
+        cache.fill([(value, salt) for salt in salts for value in (self.password, self.secret)])
+
     def save_hashes(self) -> None:
         """Keep the hashes computed so far for the next run (see pdc.wan.type9)."""
         type9.cache(self.env_name).save()

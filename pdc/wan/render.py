@@ -213,7 +213,9 @@ def render_site(env: Environment, site: Site, creds: Credentials, platform: str 
 
 def render(env: Environment, creds: Credentials, sites: list[Site] | None = None,
            platform: str | None = None) -> dict[str, str]:
-    configs = {s.id: render_site(env, s, creds, platform) for s in (sites if sites is not None else env.sites)}
+    sites = sites if sites is not None else env.sites
+    creds.prepare_hashes([s.id for s in sites])
+    configs = {s.id: render_site(env, s, creds, platform) for s in sites}
     creds.save_hashes()
     return configs
 
