@@ -72,6 +72,11 @@ _KEY_SECTIONS = re.compile(r"^(?:no\s+)?(?:tacacs\s+server|radius\s+server|aaa\s
 _SECTION_KEY = re.compile(r"^\s+(?:server-)?key\s+(?:[0-9]\s+)?(?P<v>\S+)", re.IGNORECASE)
 
 
+# Every pattern above needs one of these words: most config lines skip the patterns entirely.
+_WORDS = ("secret", "password", "cipher", "simple", "key", "$", "snmp", "-mode")
+_TYPE7 = re.compile(r"(?<!\S)7\s+\d")
+
+
 def _replace(pattern: re.Pattern, line: str) -> str:
     out, last = [], 0
     for match in pattern.finditer(line):
@@ -84,6 +89,9 @@ def _replace(pattern: re.Pattern, line: str) -> str:
 
 def redact_line(line: str, section: str = "") -> str:
     """One config line with its secret values replaced; ``section`` is its top-level header."""
+    lower = line.lower()
+    if not any(word in lower for word in _WORDS) and not _TYPE7.search(line):
+        return line
     for pattern in _ANYWHERE:
         if pattern.search(line):
             line = _replace(pattern, line)
@@ -106,6 +114,45 @@ class LineRedactor:
 
 
 def redact(text: str) -> str:
-    """Every line of ``text`` redacted; line ends are kept as they were."""
-    redactor = LineRedactor()
-    return "".join(redactor.line(line) for line in text.splitlines(keepends=True))
+    """Every line of ``text`` redacted; line ends are kept as they were.
+
+    Only lines holding a trigger word go through the patterns; they are found with plain
+    substring searches (a regex alternation over the whole text costs ten times more).
+    """
+    out, last = [], 0
+    for start in _trigger_lines(text):
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end
+        line = text[start:end]
+        out.append(text[last:start])
+        out.append(redact_line(line, _section_before(text, start) if line[:1].isspace() else ""))
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _trigger_lines(text: str) -> list[int]:
+    """The start offsets of the lines holding a trigger word, in order."""
+    lower = text.lower()
+    starts = set()
+    for word in _WORDS:
+        at = lower.find(word)
+        while at != -1:
+            start = text.rfind("\n", 0, at) + 1
+            starts.add(start)
+            end = text.find("\n", at)
+            at = -1 if end == -1 else lower.find(word, end)
+    starts.update(text.rfind("\n", 0, m.start()) + 1 for m in _TYPE7.finditer(text))
+    return sorted(starts)
+
+
+def _section_before(text: str, pos: int) -> str:
+    """The top-level (unindented) line above the line starting at ``pos``."""
+    end = pos
+    while end > 0:
+        start = text.rfind("\n", 0, end - 1) + 1
+        line = text[start:end].rstrip("\r\n")
+        if line and not line[:1].isspace():
+            return line
+        end = start
+    return ""

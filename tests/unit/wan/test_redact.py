@@ -139,3 +139,11 @@ def test_line_redactor_keeps_the_section_across_calls():
 def test_line_ends_are_kept():
     text = "enable secret 5 $1$ab$cd\r\nhostname a\n\nend"
     assert redact(text) == f"enable secret 5 {MARK}\r\nhostname a\n\nend"
+
+
+def test_the_fast_whole_text_path_equals_line_by_line():
+    corpus = [line for line, _ in SECRET_LINES] + [line for line, _ in PROMPTED_LINES] + CLEAN_LINES
+    text = "\n".join(corpus) + "\ntacacs server T\n address ipv4 10.1.1.9\n\n key Block-Key\n!\nkey chain K\n key 1\nend"
+    streamed = LineRedactor()
+    assert redact(text) == "".join(streamed.line(line) for line in text.splitlines(keepends=True))
+    assert "Block-Key" not in redact(text)
