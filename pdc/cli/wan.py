@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from pdc.cli.env import load_or_exit
 
@@ -25,7 +26,7 @@ def _setup(env_name: str, limit: str | None):
         sites = render.select(environment, limit)
         creds = credentials.load(environment)
     except (render.RenderError, credentials.CredentialsError) as exc:
-        console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(1)
     return environment, sites, creds
 
@@ -36,7 +37,7 @@ def _intended(environment, sites, creds) -> dict[str, str]:
     try:
         return render.render(environment, creds, sites)
     except (render.RenderError, ValueError) as exc:
-        console.print(f"[bold red]render error:[/] {exc}", highlight=False)
+        console.print(f"[bold red]render error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(1)
 
 
@@ -66,7 +67,7 @@ def render_cmd(env: str, limit: str | None, out: Path | None, platform: str | No
     try:
         configs = render.render(environment, creds, sites, platform)
     except (render.RenderError, ValueError) as exc:
-        console.print(f"[bold red]render error:[/] {exc}", highlight=False)
+        console.print(f"[bold red]render error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(1)
     redact = creds.redactor()
     if out:
@@ -86,8 +87,6 @@ def render_cmd(env: str, limit: str | None, out: Path | None, platform: str | No
 def trust(env: str, limit: str | None, yes: bool, replace: bool) -> None:
     """Fetch each device's SSH host key (no login), show its fingerprint, and record it."""
     from concurrent.futures import ThreadPoolExecutor
-
-    from rich.markup import escape
 
     from pdc.wan import connect, known_hosts, render
 

@@ -143,7 +143,8 @@ def test_line_ends_are_kept():
 
 def test_the_fast_whole_text_path_equals_line_by_line():
     corpus = [line for line, _ in SECRET_LINES] + [line for line, _ in PROMPTED_LINES] + CLEAN_LINES
-    text = "\n".join(corpus) + "\ntacacs server T\n address ipv4 10.1.1.9\n\n key Block-Key\n!\nkey chain K\n key 1\nend"
+    blocks = "tacacs server T\n address ipv4 10.1.1.9\n\n key Block-Key\n!\nkey chain K\n key 1\nend"
+    text = "\n".join(corpus) + "\n" + blocks
     streamed = LineRedactor()
     assert redact(text) == "".join(streamed.line(line) for line in text.splitlines(keepends=True))
     assert "Block-Key" not in redact(text)

@@ -50,3 +50,14 @@ def test_reasons_and_remediations_are_redacted_in_table_and_json(tmp_path):
     device = json.loads(text)["devices"][0]
     assert device["details"]["remediation"].startswith(f"no snmp-server community {MARK} RO\n")
     assert device["lines"] == 2 and device["status"] == "changes"
+
+
+def test_markup_in_a_command_argument_is_printed_not_parsed(creds_env):
+    from click.testing import CliRunner
+
+    from pdc.cli.wan import wan
+
+    for command in (["render", "haiduong", "--limit", "[/dim]x"], ["trust", "haiduong", "--limit", "[/dim]x"]):
+        result = CliRunner().invoke(wan, command)
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # a clean exit, no traceback
+        assert "unknown site or tier [/dim]x" in result.output
