@@ -47,7 +47,12 @@ _ANYWHERE = [
     # ntp authentication-key N md5 X; ip ospf authentication-key X; message-digest-key N md5 X
     re.compile(r"(?<![\w-])authentication-key\s+(?:\d+\s+md5\s+)?(?:[0-9]\s+)?(?P<v>\S+)", re.IGNORECASE),
     re.compile(r"(?<![\w-])message-digest-key\s+\d+\s+md5\s+(?:[0-9]\s+)?(?P<v>\S+)", re.IGNORECASE),
-    _rule(r"(?<![\w-])(?:shared-key|pre-shared-key)\s+"),
+    _rule(r"(?<![\w-])(?:shared-key|pre-shared-key)\s+(?!(?:address|hostname)\s)"),
+    # per-server and per-peer keys: `server-private A key X`, keyring `pre-shared-key address A key X`
+    re.compile(r"(?<![\w-])(?:server-private|pre-shared-key)\s.*?(?<![\w-])key\s+(?:[0-9]\s+)?(?P<v>\S+)",
+               re.IGNORECASE),
+    # VRRP/HSRP plain-text authentication strings
+    re.compile(r"(?<![\w-])authentication\s+text\s+(?P<v>\S+)", re.IGNORECASE),
     # tacacs-server key X, radius-server key X, tacacs-server host A key X, crypto isakmp key X address A
     re.compile(_START + r"(?:tacacs-server|radius-server|crypto\s+isakmp)\b.*?(?<![\w-])key\s+(?:[0-9]\s+)?(?P<v>\S+)",
                re.IGNORECASE),
@@ -73,7 +78,7 @@ _SECTION_KEY = re.compile(r"^\s+(?:server-)?key\s+(?:[0-9]\s+)?(?P<v>\S+)", re.I
 
 
 # Every pattern above needs one of these words: most config lines skip the patterns entirely.
-_WORDS = ("secret", "password", "cipher", "simple", "key", "$", "snmp", "-mode")
+_WORDS = ("secret", "password", "cipher", "simple", "key", "$", "snmp", "-mode", "authentication")
 _TYPE7 = re.compile(r"(?<!\S)7\s+\d")
 
 

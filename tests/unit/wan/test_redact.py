@@ -38,6 +38,10 @@ SECRET_LINES = [
     ("  key-string 7 110A1016141D", ["110A1016141D"]),
     (" neighbor 10.0.0.2 password 7 1511021F0725", ["1511021F0725"]),
     ("crypto isakmp key IsakmpPsk123 address 203.0.113.9", ["IsakmpPsk123"]),
+    (" pre-shared-key address 203.0.113.9 key KeyringPsk1", ["KeyringPsk1"]),
+    (" server-private 10.1.1.9 key PrivTacKey1", ["PrivTacKey1"]),
+    (" server-private 10.1.1.9 key 7 0822455D0A16", ["0822455D0A16"]),
+    (" vrrp 1 authentication text VrrpText1", ["VrrpText1"]),
     # Huawei VRP
     (" local-user admin password irreversible-cipher $1a$a0/9K;4Z$Z^h%A]p$", ["$1a$a0/9K;4Z$Z^h%A]p$"]),
     (" local-user old password cipher %^%#aBcD1234eFgH%^%#", ["%^%#aBcD1234eFgH%^%#"]),
