@@ -5,8 +5,9 @@ or an old type-9 hash is caught as surely as pdc's own secrets. The line is kept
 value is replaced with ``MARK``: a diff still shows that something changed there.
 
 Cisco IOS and Huawei VRP forms are covered, and their negations (``no ...``, ``undo ...``): a
-remediation that removes a foreign secret names its value too. Indented lines are matched with their section
-header in mind (a ``key`` line is secret in a ``tacacs server`` block, not in a ``key chain``).
+remediation that removes a foreign secret names its value too. Indented lines are matched with
+their section header in mind (a ``key`` line is secret in a ``tacacs server`` block, not in a
+``key chain``).
 """
 
 from __future__ import annotations
