@@ -211,29 +211,35 @@ def down(env: Environment) -> None:
 
 def status(env: Environment) -> list[dict]:
     """Each switch with its address and whether a real SSH login succeeds (checked concurrently)."""
+    from pdc.wan import known_hosts
+
     paths = Paths(env)
     try:
         creds = json.loads(paths.credentials.read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         creds = None
     running = _running(paths) is not None
+    known = known_hosts.path(env.name)
 
     def probe(site) -> dict:
         port = port_of(env, site)
         item = {"name": site.id, "address": f"{ADDRESS}:{port}", "started": running, "reachable": False}
         if creds and running:
-            item["reachable"] = _login(port, creds["username"], creds["password"])
+            item["reachable"] = _login(port, creds["username"], creds["password"], known)
         return item
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         return list(pool.map(probe, env.sites))
 
 
-def _login(port: int, username: str, password: str) -> bool:
+def _login(port: int, username: str, password: str, known: Path) -> bool:
+    """A real login, with the host key checked as the WAN engine checks it."""
     import paramiko
 
     client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # lab-local host key, regenerated per lab
+    if known.is_file():
+        client.load_host_keys(str(known))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
     try:
         client.connect(ADDRESS, port=port, username=username, password=password, timeout=5, banner_timeout=5,
                        auth_timeout=5, look_for_keys=False, allow_agent=False)
