@@ -1,4 +1,4 @@
-"""`pdc wan render|backup|diff|push|verify ENV`: the provincial WAN's switch configs.
+"""`pdc wan render|trust|backup|diff|push|verify ENV`: the provincial WAN's switch configs.
 
 Every command validates the environment first (load_or_exit). Secrets come from
 pdc.wan.credentials and are redacted from everything printed or written.
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from pdc.cli.env import load_or_exit
 
@@ -25,7 +26,7 @@ def _setup(env_name: str, limit: str | None):
         sites = render.select(environment, limit)
         creds = credentials.load(environment)
     except (render.RenderError, credentials.CredentialsError) as exc:
-        console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(1)
     return environment, sites, creds
 
@@ -36,7 +37,7 @@ def _intended(environment, sites, creds) -> dict[str, str]:
     try:
         return render.render(environment, creds, sites)
     except (render.RenderError, ValueError) as exc:
-        console.print(f"[bold red]render error:[/] {exc}", highlight=False)
+        console.print(f"[bold red]render error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(1)
 
 
@@ -66,7 +67,7 @@ def render_cmd(env: str, limit: str | None, out: Path | None, platform: str | No
     try:
         configs = render.render(environment, creds, sites, platform)
     except (render.RenderError, ValueError) as exc:
-        console.print(f"[bold red]render error:[/] {exc}", highlight=False)
+        console.print(f"[bold red]render error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(1)
     redact = creds.redactor()
     if out:
@@ -76,6 +77,69 @@ def render_cmd(env: str, limit: str | None, out: Path | None, platform: str | No
         for site_id, text in configs.items():
             click.echo(f"! ==== {site_id}")
             click.echo(redact(text), nl=False)
+
+
+@wan.command()
+@click.argument("env")
+@limit_option
+@click.option("--yes", is_flag=True, help="Record without asking (for scripts that checked the fingerprints).")
+@click.option("--replace", is_flag=True, help="Also replace keys that differ from the recorded ones.")
+def trust(env: str, limit: str | None, yes: bool, replace: bool) -> None:
+    """Fetch each device's SSH host key (no login), show its fingerprint, and record it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pdc.wan import connect, known_hosts, render
+
+    environment = load_or_exit(env)
+    try:
+        sites = render.select(environment, limit)
+        file = known_hosts.path(environment.name)
+        recorded = known_hosts.load(file)
+    except (render.RenderError, known_hosts.KnownHostsError) as exc:
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(1)
+    targets = connect.targets(environment, sites)
+
+    def look(site):
+        target = targets[site.id]
+        try:
+            key = known_hosts.fetch(target.host, target.port, connect.TIMEOUT)
+        except Exception as exc:  # noqa: BLE001 - one device's failure is reported, the others go on
+            return site.id, target, None, connect.classify(exc)
+        return site.id, target, known_hosts.check(recorded, target.host, target.port, key), ""
+
+    with ThreadPoolExecutor(max_workers=_workers(None)) as pool:
+        found = list(pool.map(look, sites))
+    # one line per device, never folded: a fingerprint is compared character by character
+    console.print(f"host keys of {escape(environment.name)} ({escape(str(file))}):", highlight=False)
+    for site_id, target, item, error in found:
+        address = escape(known_hosts.entry_name(target.host, target.port))
+        if item is None:
+            console.print(f"  {escape(site_id)} {address} [red]unreachable: {escape(error)}[/]", highlight=False,
+                          soft_wrap=True)
+            continue
+        if item.status == "changed":
+            status = "[bold red]CHANGED[/], recorded " + escape(known_hosts.fingerprint(item.recorded))
+        else:
+            status = {"known": "[green]known[/]", "new": "[yellow]new[/]"}[item.status]
+        console.print(f"  {escape(site_id)} {address} {escape(item.key.get_name())} "
+                      f"{escape(known_hosts.fingerprint(item.key))} {status}", highlight=False, soft_wrap=True)
+    checks = [item for _, _, item, _ in found if item is not None]
+    changed = [c for c in checks if c.status == "changed"]
+    unreachable = sum(1 for *_, item, _ in found if item is None)
+    wanted = [c for c in checks if c.status == "new" or (replace and c.status == "changed")]
+    if changed and not replace:
+        console.print(f"[bold red]{len(changed)} device(s) present a key different from the recorded one: "
+                      f"not replaced.[/] Find out why (a replaced device, or someone on the path), then run "
+                      f"again with --replace.", highlight=False)
+    if wanted:
+        if not yes:
+            click.confirm(f"Record {len(wanted)} host key(s) in {file}?", abort=True, err=True)
+        known_hosts.record(file, wanted, replace=replace)
+    console.print(f"{len(wanted)} key(s) recorded, {sum(c.status == 'known' for c in checks)} already known, "
+                  f"{len(changed) if not replace else 0} changed and kept, {unreachable} unreachable",
+                  highlight=False)
+    sys.exit(1 if unreachable or (changed and not replace) else 0)
 
 
 def _read_jobs(env: str, limit: str | None, with_intended: bool, backups: bool = False):

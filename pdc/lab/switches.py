@@ -5,6 +5,9 @@ Files under ``/var/lib/pdc/lab/<env>/``:
   the contract the WAN engine and the tests read;
 - ``switches/``: the host key, the process spec, pid, log, ready file and the fault control
   file; ``down`` removes this folder (credentials stay, so a restarted lab keeps them).
+
+The lab vouches for its own devices: ``up`` records their host key in the known_hosts file the
+WAN engine reads for the environment (pdc.wan.known_hosts), so no `pdc wan trust` is needed.
 """
 
 from __future__ import annotations
@@ -82,6 +85,30 @@ def _host_key(paths: Paths) -> None:
     write_atomic(paths.host_key, key.decode(), mode=0o600)
 
 
+def _record_host_keys(env: Environment, paths: Paths) -> None:
+    """Every emulated device's key into the environment's known_hosts (replacing an older lab key)."""
+    from cryptography.hazmat.primitives import serialization
+
+    from pdc.wan import known_hosts
+
+    private = serialization.load_ssh_private_key(paths.host_key.read_bytes(), password=None)
+    public = private.public_key().public_bytes(serialization.Encoding.OpenSSH,
+                                               serialization.PublicFormat.OpenSSH).decode()
+    file = known_hosts.path(env.name)
+    wanted = {f"{known_hosts.entry_name(ADDRESS, port_of(env, s))} {public}" for s in env.sites}
+    try:
+        if wanted <= set(file.read_text().splitlines()):
+            return  # already recorded: a restart skips paramiko (the lab starts in well under 1 s)
+    except FileNotFoundError:
+        pass
+    import paramiko
+
+    key = paramiko.Ed25519Key.from_private_key_file(str(paths.host_key))
+    keys = known_hosts.load(file)
+    known_hosts.record(file, [known_hosts.check(keys, ADDRESS, port_of(env, s), key) for s in env.sites],
+                       replace=True)
+
+
 def _running(paths: Paths) -> int | None:
     pid = read_pid(paths.pid)
     return pid if alive(pid, paths.marker) else None
@@ -100,6 +127,7 @@ def up(env: Environment) -> dict:
     os.chmod(paths.dir, 0o700)
     creds = credentials(env)
     _host_key(paths)
+    _record_host_keys(env, paths)
     spec = {
         "env": env.name,
         "address": ADDRESS,
@@ -183,29 +211,35 @@ def down(env: Environment) -> None:
 
 def status(env: Environment) -> list[dict]:
     """Each switch with its address and whether a real SSH login succeeds (checked concurrently)."""
+    from pdc.wan import known_hosts
+
     paths = Paths(env)
     try:
         creds = json.loads(paths.credentials.read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         creds = None
     running = _running(paths) is not None
+    known = known_hosts.path(env.name)
 
     def probe(site) -> dict:
         port = port_of(env, site)
         item = {"name": site.id, "address": f"{ADDRESS}:{port}", "started": running, "reachable": False}
         if creds and running:
-            item["reachable"] = _login(port, creds["username"], creds["password"])
+            item["reachable"] = _login(port, creds["username"], creds["password"], known)
         return item
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         return list(pool.map(probe, env.sites))
 
 
-def _login(port: int, username: str, password: str) -> bool:
+def _login(port: int, username: str, password: str, known: Path) -> bool:
+    """A real login, with the host key checked as the WAN engine checks it."""
     import paramiko
 
     client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # lab-local host key, regenerated per lab
+    if known.is_file():
+        client.load_host_keys(str(known))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
     try:
         client.connect(ADDRESS, port=port, username=username, password=password, timeout=5, banner_timeout=5,
                        auth_timeout=5, look_for_keys=False, allow_agent=False)

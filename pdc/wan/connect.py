@@ -2,6 +2,11 @@
 
 In the lab (the environment's emulated WAN is up) a device is 127.0.0.1:<port> from the
 lab's switches.json; in production it is the site's management address on port 22.
+
+Host keys are checked strictly against the environment's known_hosts file only (no system
+keys, no agent, no key files, nothing added on the fly). Paramiko compares the key right after
+the key exchange, before authentication: to a changed or unknown device the password is never
+sent.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from pathlib import Path
 
 from pdc.environment import Environment
 from pdc.schema import Site
+from pdc.wan import known_hosts
 from pdc.wan.credentials import Credentials
 
 # Netmiko checks nothing by default: every config line is checked against these.
@@ -19,11 +25,17 @@ ERROR_PATTERN = r"% Invalid|% Incomplete|% Ambiguous|No such command"
 TIMEOUT = 10
 
 
+# Statuses of a device refused for its host key; each counts as failed and is left untouched.
+HOST_KEY_UNKNOWN = "host-key-unknown"
+HOST_KEY_MISMATCH = "host-key-mismatch"
+
+
 @dataclass(frozen=True)
 class Target:
     site: Site
     host: str
     port: int
+    known_hosts: Path | None = None  # the environment's file (targets() sets it)
 
 
 def targets(env: Environment, sites: list[Site]) -> dict[str, Target]:
@@ -33,30 +45,30 @@ def targets(env: Environment, sites: list[Site]) -> dict[str, Target]:
     if switches.is_up(env):
         lab = json.loads(switches.Paths(env).credentials.read_text()).get("devices", {})
     out = {}
+    keys = known_hosts.path(env.name)
     for site in sites:
         if site.id in lab:
-            out[site.id] = Target(site, lab[site.id]["host"], int(lab[site.id]["port"]))
+            out[site.id] = Target(site, lab[site.id]["host"], int(lab[site.id]["port"]), keys)
         else:
-            out[site.id] = Target(site, str(env.mgmt_ip(site)), 22)
+            out[site.id] = Target(site, str(env.mgmt_ip(site)), 22, keys)
     return out
 
 
 def connect(target: Target, creds: Credentials, session_log: Path | None = None):
     """An enabled Netmiko session (raises on connection or login failure)."""
     from netmiko import ConnectHandler
-    from netmiko.session_log import SessionLog
 
-    log = None
-    if session_log is not None:
-        session_log.parent.mkdir(parents=True, exist_ok=True)
-        secrets = creds.redactor().secrets
-        log = SessionLog(file_name=str(session_log), no_log={f"s{i}": s for i, s in enumerate(secrets)},
-                         record_writes=True)
+    from pdc.wan.session_log import RedactedSessionLog
+
+    if target.known_hosts is None or not target.known_hosts.is_file():
+        raise HostKeyUnknown(target)
+    log = RedactedSessionLog(session_log, creds.redactor()) if session_log is not None else None
     conn = ConnectHandler(
         device_type="cisco_ios", host=target.host, port=target.port, username=creds.username,
         password=creds.password, secret=creds.secret, conn_timeout=TIMEOUT, auth_timeout=TIMEOUT,
         banner_timeout=TIMEOUT, timeout=TIMEOUT * 3, session_log=log, allow_agent=False,
-        use_keys=False, ssh_strict=False, system_host_keys=False, alt_host_keys=False)
+        use_keys=False, ssh_strict=True, system_host_keys=False, alt_host_keys=True,
+        alt_key_file=str(target.known_hosts))
     if not conn.check_enable_mode():
         conn.enable()
     return conn
@@ -70,10 +82,40 @@ def startup_config(conn) -> str:
     return conn.send_command("show startup-config", read_timeout=60)
 
 
+class HostKeyUnknown(Exception):
+    def __init__(self, target: Target):
+        super().__init__(f"no known_hosts file {target.known_hosts}")
+
+
+def _host_key_problem(exc: BaseException) -> str | None:
+    """HOST_KEY_MISMATCH or HOST_KEY_UNKNOWN when paramiko refused the key (Netmiko wraps it)."""
+    import paramiko
+
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, paramiko.BadHostKeyException):
+            return HOST_KEY_MISMATCH
+        if isinstance(seen, HostKeyUnknown) or "not found in known_hosts" in str(seen):
+            return HOST_KEY_UNKNOWN
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def failure_status(exc: BaseException) -> str:
+    """The status of a device whose session could not be opened: a host-key status, else unreachable."""
+    return _host_key_problem(exc) or "unreachable"
+
+
 def classify(exc: BaseException) -> str:
     """A short, secret-free reason for a connection failure."""
     from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 
+    problem = _host_key_problem(exc)
+    if problem == HOST_KEY_MISMATCH:
+        return ("host key changed: the device presented a different key than known_hosts records; "
+                "nothing was sent (check the device, then pdc wan trust ENV --limit SITE --replace)")
+    if problem == HOST_KEY_UNKNOWN:
+        return "host key unknown: run pdc wan trust ENV --limit SITE"
     if isinstance(exc, NetmikoAuthenticationException):
         return "login rejected"
     if isinstance(exc, NetmikoTimeoutException):

@@ -6,22 +6,25 @@ with PDC_WAN_VAULT_PASSWORD_FILE) holding the same keys in lowercase without the
 else, for an environment whose lab WAN is up, the lab's generated ``switches.json``.
 
 Secrets never appear in reprs, logs, reports, backups or rendered files: ``Redactor``
-replaces every secret (and the hashes rendered from them) before anything is written.
+replaces these known secrets and, by pattern, every secret-bearing value of a device config
+(pdc.wan.redact) before anything is written.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pdc.environment import Environment
+from pdc.wan import redact, type9
 
 KEYS = ("username", "password", "secret", "snmp_auth", "snmp_priv")
-REDACTED = "<redacted>"
+REDACTED = redact.MARK
+# A level-15 password guessed is every device lost; SNMPv3 itself requires 8 for its keys.
+MIN_LENGTH = {"password": 12, "secret": 12, "snmp_auth": 8, "snmp_priv": 8}
 
 
 class CredentialsError(RuntimeError):
@@ -36,59 +39,77 @@ class Credentials:
     snmp_auth: str = field(repr=False)
     snmp_priv: str = field(repr=False)
     source: str = "environment"
-    salt: str = field(default="pdc", repr=False)
+    env_name: str = ""
+    site_id: str = ""  # set by for_device: the type-9 hashes are salted per device
+
+    def for_device(self, site_id: str) -> Credentials:
+        return dataclasses.replace(self, site_id=site_id)
+
+    @property
+    def salt(self) -> str:
+        return type9.salt(self.env_name, self.site_id)
 
     @property
     def password_hash(self) -> str:
-        return type9(self.password, self.salt)
+        return type9.cache(self.env_name).get(self.password, self.salt)
 
     @property
     def secret_hash(self) -> str:
-        return type9(self.secret, self.salt)
+        return type9.cache(self.env_name).get(self.secret, self.salt)
+
+    def prepare_hashes(self, site_ids: list[str]) -> None:
+        """Compute (or find in the cache) every device's hashes at once, in parallel."""
+        cache = type9.cache(self.env_name)
+        salts = [type9.salt(self.env_name, site_id) for site_id in site_ids]
+        cache.fill([(value, salt) for salt in salts for value in (self.password, self.secret)])
+
+    def save_hashes(self) -> None:
+        """Keep the hashes computed so far for the next run (see pdc.wan.type9)."""
+        type9.cache(self.env_name).save()
 
     def redactor(self) -> Redactor:
-        return Redactor([self.password, self.secret, self.snmp_auth, self.snmp_priv, self.password_hash,
-                         self.secret_hash])
+        return Redactor([self.password, self.secret, self.snmp_auth, self.snmp_priv])
 
 
 class Redactor:
+    """Known secrets wherever they appear, then every secret-bearing config value by pattern."""
+
     def __init__(self, secrets: list[str]):
-        # longest first, so a hash containing a shorter secret is replaced whole
+        # longest first, so a value containing a shorter secret is replaced whole
         self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
-        return text
+        return redact.redact(text)
 
 
 def load(env: Environment) -> Credentials:
-    salt = _salt(env.name)
     if os.environ.get("PDC_WAN_USERNAME"):
         values = {k: os.environ.get(f"PDC_WAN_{k.upper()}", "") for k in KEYS}
-        return _checked(values, "environment variables PDC_WAN_*", salt)
+        return _checked(values, "environment variables PDC_WAN_*", env.name)
     vault = os.environ.get("PDC_WAN_VAULT")
     if vault:
-        return _checked(_read_vault(Path(vault)), f"ansible-vault file {vault}", salt)
+        return _checked(_read_vault(Path(vault)), f"ansible-vault file {vault}", env.name)
     from pdc.lab import switches
 
     if switches.is_up(env):
         data = json.loads(switches.Paths(env).credentials.read_text())
-        return _checked({k: data.get(k, "") for k in KEYS}, f"lab credentials of {env.name}", salt)
+        return _checked({k: data.get(k, "") for k in KEYS}, f"lab credentials of {env.name}", env.name)
     raise CredentialsError(
         f"no WAN credentials for {env.name}: set PDC_WAN_USERNAME, PDC_WAN_PASSWORD, PDC_WAN_SECRET, "
         f"PDC_WAN_SNMP_AUTH and PDC_WAN_SNMP_PRIV, or PDC_WAN_VAULT (+ PDC_WAN_VAULT_PASSWORD_FILE), "
         f"or start the lab: pdc lab up {env.name} --wan-only")
 
 
-def _checked(values: dict, source: str, salt: str) -> Credentials:
+def _checked(values: dict, source: str, env_name: str) -> Credentials:
     missing = [k for k in KEYS if not values.get(k)]
     if missing:
         raise CredentialsError(f"{source}: missing {', '.join(missing)}")
-    weak = [k for k in ("snmp_auth", "snmp_priv") if len(values[k]) < 8]
-    if weak:
-        raise CredentialsError(f"{source}: {', '.join(weak)} must be at least 8 characters (SNMPv3)")
-    return Credentials(**{k: str(values[k]) for k in KEYS}, source=source, salt=salt)
+    short = [f"{k} must be at least {n} characters" for k, n in MIN_LENGTH.items() if len(str(values[k])) < n]
+    if short:
+        raise CredentialsError(f"{source}: {'; '.join(short)}")
+    return Credentials(**{k: str(values[k]) for k in KEYS}, source=source, env_name=env_name)
 
 
 def _read_vault(path: Path) -> dict:
@@ -108,26 +129,3 @@ def _read_vault(path: Path) -> dict:
     if not isinstance(data, dict):
         raise CredentialsError(f"vault {path}: expected a mapping with keys {', '.join(KEYS)}")
     return data
-
-
-# ---------------------------------------------------------------- Cisco type 9 (scrypt) secrets
-
-_CISCO64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_STD64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-_TO_CISCO = str.maketrans(_STD64, _CISCO64)
-_HASHES: dict[tuple[str, str], str] = {}
-
-
-def _salt(env_name: str) -> str:
-    """Deterministic per environment, so a second render is byte-identical."""
-    digest = hashlib.sha256(f"pdc-wan-salt:{env_name}".encode()).digest()
-    return "".join(_CISCO64[b % 64] for b in digest[:14])
-
-
-def type9(password: str, salt: str) -> str:
-    """IOS `secret 9` form: scrypt (N=16384, r=1, p=1), Cisco's base64 alphabet."""
-    key = (password, salt)
-    if key not in _HASHES:
-        raw = hashlib.scrypt(password.encode(), salt=salt.encode(), n=16384, r=1, p=1, dklen=32)
-        _HASHES[key] = f"$9${salt}${base64.b64encode(raw).decode().rstrip('=').translate(_TO_CISCO)}"
-    return _HASHES[key]

@@ -55,7 +55,7 @@ def push_device(job: Job) -> Result:
     try:
         conn = connect.connect(job.target, job.creds, log)
     except Exception as exc:  # noqa: BLE001 - any failure to connect: untouched
-        return Result(job.site, "unreachable", f"untouched: {connect.classify(exc)}")
+        return Result(job.site, connect.failure_status(exc), f"untouched: {connect.classify(exc)}")
     try:
         try:
             before = connect.running_config(conn)

@@ -14,6 +14,7 @@ from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from pdc import paths
 from pdc.environment import Environment
@@ -27,6 +28,29 @@ OSPF_PROCESS = 1
 
 class RenderError(RuntimeError):
     pass
+
+
+# A line break or control character in a value would start a new config line on the device.
+_UNSAFE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+class UnsafeValue(ValueError):
+    """A template value holding a line break or control character (render_site names the site)."""
+
+
+def refuse_line_breaks(value):
+    """Jinja's finalize hook: every interpolated value passes here, whatever the schema let in.
+
+    A macro's output is Markup (autoescape is on) made of values that already passed here, so it
+    may hold lines; any other value must be one line. Returning Markup keeps values unescaped:
+    autoescape serves only to tell macro output from data.
+    """
+    if isinstance(value, markupsafe.Markup):
+        return value
+    text = "" if value is None else str(value)
+    if _UNSAFE.search(text):
+        raise UnsafeValue(text)
+    return markupsafe.Markup(text)
 
 
 def select(env: Environment, limit: str | None) -> list[Site]:
@@ -59,7 +83,13 @@ class Link:
 
 
 def ascii_text(text: str) -> str:
-    """Vietnamese to plain ASCII (device descriptions and banners are ASCII-safe)."""
+    """Vietnamese to plain ASCII (device descriptions and banners are ASCII-safe).
+
+    Non-ASCII line separators (U+0085, U+2028, U+2029) would vanish here, hiding a hostile value
+    from the finalize hook: they are refused first.
+    """
+    if _UNSAFE.search(text):
+        raise UnsafeValue(text)
     text = text.replace("đ", "d").replace("Đ", "D")
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
@@ -81,7 +111,8 @@ def wildcard(net: IPv4Network) -> str:
 def _environment() -> jinja2.Environment:
     loader = jinja2.FileSystemLoader(str(paths.NETWORK / "templates"))
     jenv = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True,
-                              lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+                              lstrip_blocks=True, keep_trailing_newline=True, autoescape=True,
+                              finalize=refuse_line_breaks)
     jenv.filters["ascii"] = ascii_text
     jenv.filters["wildcard"] = wildcard
     jenv.filters["netmask"] = lambda net: str(net.netmask)
@@ -149,7 +180,7 @@ def context(env: Environment, site: Site, creds: Credentials) -> dict:
         "ntp_servers": env.endpoint_addresses("ntp"),
         "syslog_servers": env.endpoint_addresses("soc_collector"),
         "syslog_port": services.soc_collector.port,
-        "creds": creds,
+        "creds": creds.for_device(site.id),  # type-9 hashes salted per device
         # structural constants (not environment values): the default route and a host mask
         "default_net": IPv4Network("0.0.0.0/0"),
         "host_net": IPv4Network("255.255.255.255/32"),
@@ -174,11 +205,19 @@ def render_site(env: Environment, site: Site, creds: Credentials, platform: str 
         raise RenderError(f"no template network/templates/{name} for site {site.id}") from exc
     except jinja2.UndefinedError as exc:
         raise RenderError(f"site {site.id}: template {name}: {exc.message}") from exc
+    except UnsafeValue as exc:
+        value = str(exc.args[0]).encode("unicode_escape").decode("ascii")
+        raise RenderError(f"site {site.id}: template {name}: refused a value with a line break or control "
+                          f"character: {value[:200]!r}") from None
 
 
 def render(env: Environment, creds: Credentials, sites: list[Site] | None = None,
            platform: str | None = None) -> dict[str, str]:
-    return {s.id: render_site(env, s, creds, platform) for s in (sites if sites is not None else env.sites)}
+    sites = sites if sites is not None else env.sites
+    creds.prepare_hashes([s.id for s in sites])
+    configs = {s.id: render_site(env, s, creds, platform) for s in sites}
+    creds.save_hashes()
+    return configs
 
 
 def write(configs: dict[str, str], out: Path, redact) -> list[Path]:

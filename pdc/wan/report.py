@@ -11,16 +11,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pdc import paths
+from pdc.wan.redact import redact
 
 # push statuses (issue 6); diff/verify add their own (changes, compliant, drift)
-FAILED = {"failed-rolled-back", "failed-rollback-failed", "unreachable", "error", "drift"}
+FAILED = {"failed-rolled-back", "failed-rollback-failed", "unreachable", "error", "drift", "host-key-mismatch",
+          "host-key-unknown"}
 COLOURS = {"ok": "green", "unchanged": "green", "compliant": "green", "planned": "yellow", "changes": "yellow",
            "failed-rolled-back": "red", "failed-rollback-failed": "bold red", "unreachable": "red",
-           "error": "red", "drift": "red"}
+           "error": "red", "drift": "red", "host-key-mismatch": "bold red", "host-key-unknown": "red"}
 
 
 @dataclass
@@ -69,15 +72,17 @@ def _timed(job, item) -> Result:
 
 
 def table(results: list[Result], title: str, console: Console) -> None:
-    tab = Table(title=title, title_justify="left")
+    """The per-device table; every text from the model or a device is escaped (no rich markup)."""
+    tab = Table(title=escape(title), title_justify="left")
     for column in ("device", "status", "lines", "seconds", "reason"):
         tab.add_column(column, overflow="fold")
     for r in results:
         colour = COLOURS.get(r.status, "white")
-        tab.add_row(r.site, f"[{colour}]{r.status}[/]", str(r.lines), f"{r.seconds:.2f}", r.reason, )
+        tab.add_row(escape(r.site), f"[{colour}]{escape(r.status)}[/]", str(r.lines), f"{r.seconds:.2f}",
+                    escape(redact(r.reason)))
     console.print(tab)
     summary = Counter(r.status for r in results)
-    console.print("  ".join(f"{k}: {v}" for k, v in sorted(summary.items())))
+    console.print(escape("  ".join(f"{k}: {v}" for k, v in sorted(summary.items()))))
 
 
 def write_json(results: list[Result], action: str, env_name: str, path: Path | None, extra: dict) -> Path:
@@ -90,7 +95,18 @@ def write_json(results: list[Result], action: str, env_name: str, path: Path | N
         "environment": env_name, "action": action, **extra,
         "summary": dict(sorted(summary.items())),
         "failed": sorted(r.site for r in results if r.failed),
-        "devices": [asdict(r) for r in results],
+        "devices": [_redacted(asdict(r)) for r in results],
     }
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return path
+
+
+def _redacted(value):
+    """Every string of a report entry (reasons, remediations) with its secret values removed."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    return value

@@ -26,7 +26,7 @@ def _read(job: ReadJob) -> tuple[str | None, Result | None]:
     try:
         conn = connect.connect(job.target, job.creds)
     except Exception as exc:  # noqa: BLE001
-        return None, Result(job.site, "unreachable", connect.classify(exc))
+        return None, Result(job.site, connect.failure_status(exc), connect.classify(exc))
     try:
         return connect.running_config(conn), None
     except Exception as exc:  # noqa: BLE001

@@ -26,7 +26,7 @@ VLAN_ID = r"(?:409[0-4]|40[0-8]\d|[1-3]\d{3}|[1-9]\d{0,2})"
 VLAN_LIST = rf"{VLAN_ID}(?:-{VLAN_ID})?(?:,{VLAN_ID}(?:-{VLAN_ID})?)*"
 IFACE = r"(?:FastEthernet|GigabitEthernet|TenGigabitEthernet|Vlan|Loopback|Port-channel)\d+(?:/\d+)*"
 LEVEL = r"(?:emergencies|alerts|critical|errors|warnings|notifications|informational|debugging|[0-7])"
-SECRET = r"(?:[0589] )?\S+"
+SECRET = r"(?:[05789] )?\S+"
 
 # Interface name abbreviations IOS expands (Gi0/1 -> GigabitEthernet0/1).
 IFACE_PREFIXES = {
@@ -74,6 +74,7 @@ GLOBAL = [
        rf"(?: (?:group {WORD}|local))*", 4),
     _r(rf"username {WORD} (?:privilege \d+ )?(?:secret|password) {SECRET}", 2),
     _r(rf"enable (?:secret|password) {SECRET}", 2),
+    _r(rf"tacacs-server key {SECRET}", 2),
     _r(rf"vlan {VLAN_ID}", None, "vlan"),
     _r(rf"interface {IFACE}", None, "interface"),
     _r(r"line (?:con 0|vty \d+(?: \d+)?)", None, "line"),

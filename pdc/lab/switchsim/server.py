@@ -6,7 +6,9 @@ and the ready file this process writes once every port listens.
 
 Faults are read from the control file (``pdc lab fault`` writes it) every 100 ms; after
 applying a new generation the server writes it to ``<control>.ack`` so the writer knows
-the fault is in force before a test goes on.
+the fault is in force before a test goes on. ``{"host_key_changed": true}`` makes a device
+present another host key (one per process, made on first use) from its next connection on:
+what a replaced or impersonated device looks like to the WAN engine.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ epollreactor.install()
 from twisted.internet import reactor, task  # noqa: E402
 
 from pdc.lab.switchsim.device import Device, Faults  # noqa: E402
-from pdc.lab.switchsim.ssh import load_host_key, make_factory  # noqa: E402
+from pdc.lab.switchsim.ssh import load_host_key, make_factory, new_host_key, set_host_key  # noqa: E402
 
 log = logging.getLogger("pdc.switchsim")
 
@@ -34,6 +36,7 @@ class Wan:
     def __init__(self, spec: dict):
         self.spec = spec
         self.host_key = load_host_key(spec["host_key"])
+        self.other_host_key = None  # the key of the host_key_changed fault
         self.devices: dict[str, Device] = {}
         self.factories = {}
         self.ports = {}
@@ -62,6 +65,11 @@ class Wan:
         if port is not None:
             port.stopListening()
 
+    def _other_key(self):
+        if self.other_host_key is None:
+            self.other_host_key = new_host_key()
+        return self.other_host_key
+
     def poll_faults(self) -> None:
         try:
             mtime = self.control.stat().st_mtime_ns
@@ -86,6 +94,7 @@ class Wan:
             self.entries[name] = entry
             faults = Faults.from_json(entry)
             device.faults = faults
+            set_host_key(self.factories[name], self._other_key() if entry.get("host_key_changed") else self.host_key)
             if faults.refuse:
                 self._stop_listening(name)
             else:

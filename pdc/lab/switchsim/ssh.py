@@ -1,4 +1,5 @@
-"""SSH for the emulated switches: Twisted Conch, one factory per device, one host key for all.
+"""SSH for the emulated switches: Twisted Conch, one factory per device, one host key for all
+(a device under the host_key_changed fault presents another).
 
 Differences from fake-switches' own SSH service, each for a reason:
 - the host key is parsed once per process, not once per switch (10.7 s for 250 switches);
@@ -150,11 +151,23 @@ def load_host_key(path: str) -> keys.Key:
         return keys.Key.fromString(handle.read())
 
 
+def new_host_key() -> keys.Key:
+    """A fresh Ed25519 key (the host_key_changed fault: the device is not the one recorded)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return keys.Key(Ed25519PrivateKey.generate())
+
+
+def set_host_key(ssh_factory: factory.SSHFactory, host_key: keys.Key) -> None:
+    """The key the device presents from its next connection on."""
+    ssh_factory.publicKeys = {host_key.sshType(): host_key.public()}
+    ssh_factory.privateKeys = {host_key.sshType(): host_key}
+
+
 def make_factory(device, host_key: keys.Key, username: str, password: str) -> factory.SSHFactory:
     ssh_factory = factory.SSHFactory()
     ssh_factory.portal = portal.Portal(Realm(device))
     ssh_factory.portal.registerChecker(Checker(device, username, password))
-    ssh_factory.publicKeys = {host_key.sshType(): host_key.public()}
-    ssh_factory.privateKeys = {host_key.sshType(): host_key}
+    set_host_key(ssh_factory, host_key)
     ssh_factory.noisy = False
     return ssh_factory

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from ipaddress import IPv4Network
@@ -122,3 +123,43 @@ def test_limit_selects_sites_and_tiers(haiduong):
     assert len(render.select(haiduong, "commune,dc")) == 236
     with pytest.raises(render.RenderError, match="unknown site or tier"):
         render.select(haiduong, "nowhere")
+
+
+HOSTILE = ["\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\x00", "\t", "\x1b"]
+
+
+@pytest.mark.parametrize("char", HOSTILE, ids=[repr(c) for c in HOSTILE])
+def test_a_value_with_a_line_break_is_refused_naming_site_and_value(haiduong, creds, char):
+    # the schema would refuse this name; the renderer must refuse it anyway (defence in depth)
+    site = haiduong.site("tp-hai-duong-01")
+    hostile = site.model_copy(update={"name": f"Xa Mot{char}username evil privilege 15 secret 0 Hidden123"})
+    with pytest.raises(render.RenderError) as info:
+        render.render_site(haiduong, hostile, creds)
+    message = str(info.value)
+    assert "site tp-hai-duong-01" in message and "username evil" in message
+    assert char not in message  # escaped, so the error itself is one line
+
+
+def test_an_agency_description_with_a_newline_is_refused_on_every_platform(haiduong, creds, monkeypatch):
+    site = haiduong.site("dc")
+    nets = haiduong.agency_nets(site)
+    agency = nets[0].agency.model_copy(update={"description": "ok\nsnmp-server community evil RW"})
+    hostile = [dataclasses.replace(nets[0], agency=agency), *nets[1:]]
+    monkeypatch.setattr(haiduong, "agency_nets", lambda _site: hostile)
+    for platform in ("cisco_ios", "huawei_vrp"):
+        with pytest.raises(render.RenderError, match=r"site dc: .*snmp-server community evil"):
+            render.render_site(haiduong, site, creds, platform)
+
+
+def test_multi_line_macro_output_still_renders(haiduong, creds):
+    text = render.render_site(haiduong, haiduong.site("dc"), creds)
+    assert "interface FastEthernet0/1\n description access " in text  # a macro's lines, kept as lines
+
+
+def test_each_device_has_its_own_type9_salt_and_a_stable_hash(haiduong, creds):
+    configs = render.render(haiduong, creds, render.select(haiduong, "district"))
+    salts = {re.search(r"^enable secret 9 \$9\$([^$]+)\$", text, re.M).group(1) for text in configs.values()}
+    users = {re.search(r"^username \S+ privilege 15 secret 9 (\S+)$", text, re.M).group(1)
+             for text in configs.values()}
+    assert len(salts) == len(configs) == len(users) == 12
+    assert render.render(haiduong, creds, render.select(haiduong, "district")) == configs
