@@ -89,10 +89,15 @@ class LabState:
 
 
 def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
+    """Replace ``path`` atomically; the new file has ``mode`` from its creation (secrets are never
+    readable by others, not even for a moment) and a planted symlink is never written through."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    tmp.chmod(mode)
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    os.fchmod(fd, mode)  # the umask may have narrowed it
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
     tmp.replace(path)
 
 

@@ -142,3 +142,29 @@ def test_inventory_refuses_outputs_that_disagree_with_the_model(tmp_path, haiduo
                             env={**os.environ, "PDC_PULUMI_OUTPUTS": str(path)})
     assert result.returncode != 0
     assert "the model says" in result.stderr
+
+
+def test_state_files_are_born_with_their_mode(tmp_path, monkeypatch):
+    """A secret state file is never readable by others, not even between create and chmod."""
+    import os
+
+    from pdc.lab import state
+
+    seen = []
+    real_open = os.open
+
+    def spy(path, flags, mode=0o777, *args, **kwargs):
+        seen.append(mode)
+        return real_open(path, flags, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spy)
+    old = os.umask(0)
+    try:
+        state.write_atomic(tmp_path / "switches.json", "{}\n", mode=0o600)
+    finally:
+        os.umask(old)
+    assert seen == [0o600]
+    assert (tmp_path / "switches.json").stat().st_mode & 0o777 == 0o600
+    (tmp_path / ".target.tmp").symlink_to(tmp_path / "planted")
+    state.write_atomic(tmp_path / "target", "x", mode=0o600)
+    assert not (tmp_path / "planted").exists()
