@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv4Network
+from ipaddress import IPv4Address
 
 STANDARD_NUMBERS = (range(1, 100), range(1300, 2000))
 EXTENDED_NUMBERS = (range(100, 200), range(2000, 2700))

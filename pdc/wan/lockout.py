@@ -118,8 +118,8 @@ def vty_login(config: Lines, ctl: Controller) -> Broken:
         if methods is None or not {"local", "local-case"} & set(methods):
             return (f"{vty}: login list {method_list!r} would not include local "
                     f"({' '.join(methods) if methods else 'not defined'})",
-                    [f"aaa authentication login {method_list}", f"login authentication {method_list}", "aaa authentication",
-                     "login authentication"])
+                    [f"aaa authentication login {method_list}", f"login authentication {method_list}",
+                     "aaa authentication", "login authentication"])
     return None
 
 

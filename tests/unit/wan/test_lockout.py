@@ -78,7 +78,8 @@ def test_removing_the_only_route_to_the_controller():
     assert "no route would cover the controller 10.99.0.1" in reason
     assert "'no ip route 0.0.0.0 0.0.0.0 10.251.1.1'" in reason
     # another covering route stays, or the controller is on a connected subnet: fine
-    assert _check(GOOD, _edit("ip route 0.0.0.0 0.0.0.0 10.251.1.1\n", "ip route 10.99.0.0 255.255.255.0 10.251.1.1\n")) is None
+    narrower = "ip route 10.99.0.0 255.255.255.0 10.251.1.1\n"
+    assert _check(GOOD, _edit("ip route 0.0.0.0 0.0.0.0 10.251.1.1\n", narrower)) is None
     connected = lockout.Controller(IPv4Address("10.251.1.1"), "pdcadmin", IPv4Address("10.250.0.1"))
     assert _check(GOOD, _edit("ip route 0.0.0.0 0.0.0.0 10.251.1.1\n", ""), controller=connected) is None
 
@@ -99,7 +100,8 @@ def test_transport_and_local_user_rules():
     lowered = _check(GOOD, _edit("privilege 15", "privilege 1"))
     assert "user pdcadmin would drop to privilege 1" in lowered
     assert "$9$" not in lowered and "secret <...>" in lowered
-    assert "user pdcadmin would be removed" in _check(GOOD, _edit("username pdcadmin privilege 15 secret 9 $9$abc\n", ""))
+    removed = _check(GOOD, _edit("username pdcadmin privilege 15 secret 9 $9$abc\n", ""))
+    assert "user pdcadmin would be removed" in removed
 
 
 def test_a_rule_already_broken_today_refuses_nothing():
