@@ -7,6 +7,7 @@ pdc.wan.credentials and are redacted from everything printed or written.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 from pathlib import Path
@@ -234,12 +235,12 @@ def _stopping_on_signals(stop):
 
     def handler(signum, _frame):
         name = signal.Signals(signum).name
-        if stop.request(f"interrupted by {name}", signum):
-            console.print(f"\n{name}: starting no further device; devices in flight finish or roll back",
-                          highlight=False, markup=False)
-        else:
-            console.print(f"\n{name} again: still waiting for the devices in flight (never left half-applied)",
-                          highlight=False, markup=False)
+        first = stop.request(f"interrupted by {name}", signum)
+        message = (f"\n{name}: starting no further device; devices in flight finish or roll back\n" if first
+                   else f"\n{name} again: still waiting for the devices in flight (never left half-applied)\n")
+        # a raw write: the handler may interrupt rich (or itself) mid-print
+        with contextlib.suppress(OSError):
+            os.write(sys.stderr.fileno(), message.encode())
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:

@@ -16,6 +16,9 @@ NEVER_REMOVE = re.compile(
     r"^no (?:vlan 1|interface (?:Vlan1|(?:FastEthernet|GigabitEthernet|TenGigabitEthernet)\S+))$")
 
 
+NVRAM_HEADER = re.compile(r"^Using \d+ out of \d+ bytes.*$", re.M)
+
+
 @dataclass(frozen=True)
 class Change:
     lines: list[str]  # the config to send, sections closed with `exit`
@@ -35,7 +38,8 @@ class Change:
 
 
 def parse(text: str, platform: str = "cisco_ios"):
-    return get_hconfig(PLATFORMS[platform], text)
+    # hier_config skips IOS's running-config header itself, not the startup config's NVRAM line
+    return get_hconfig(PLATFORMS[platform], NVRAM_HEADER.sub("", text))
 
 
 def change(running, intended, platform: str = "cisco_ios") -> Change:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -43,25 +42,25 @@ class Result:
 
 
 class Stop:
-    """Set once (by a signal handler): devices not yet started are skipped as `not-attempted`."""
+    """Requested once (by a signal handler): devices not yet started are skipped as `not-attempted`.
+
+    Plain attributes, no lock: a handler may interrupt another handler (a second signal) and must
+    never wait for a lock the interrupted code holds."""
 
     def __init__(self) -> None:
-        self._event = threading.Event()
         self.reason = ""
         self.signal = 0  # the signal number that asked for it, if one did
 
     def request(self, reason: str, signum: int = 0) -> bool:
         """True the first time; later requests keep the first reason."""
-        if self._event.is_set():
+        if self.reason:
             return False
-        self.reason = reason
-        self.signal = signum
-        self._event.set()
+        self.reason, self.signal = reason, signum
         return True
 
     @property
     def requested(self) -> bool:
-        return self._event.is_set()
+        return bool(self.reason)
 
 
 def run(items: list, job: Callable[[object], Result], workers: int, label: str, console: Console,
