@@ -106,7 +106,8 @@ def test_a_change_that_cuts_the_controller_is_refused_untouched_unless_allowed(f
     assert "permit 127.0.0.1" not in running and "permit 127.0.0.1" in before["dc"]
 
 
-def test_sigint_mid_push_finishes_the_devices_in_flight_and_starts_no_other(fresh_wan, lab_env, tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_mid_push_finishes_the_devices_in_flight_and_starts_no_other(signum, fresh_wan, lab_env, tmp_path):
     from pdc.lab import switches
 
     for site in lab_env.sites:
@@ -115,11 +116,12 @@ def test_sigint_mid_push_finishes_the_devices_in_flight_and_starts_no_other(fres
     offset = log.stat().st_size
     proc = _push(ENV(lab_env), tmp_path / "push.json", "--workers", "2")
     _wait_for_log(log, offset, "write memory delayed")
-    proc.send_signal(signal.SIGINT)
-    proc.send_signal(signal.SIGINT)  # a second signal changes nothing: no device is left half-applied
+    proc.send_signal(signum)
+    proc.send_signal(signum)  # a second signal changes nothing: no device is left half-applied
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err[-2000:]
-    assert "stopped: interrupted by SIGINT" in err
+    name = signal.Signals(signum).name
+    assert proc.returncode == 128 + signum, err[-2000:]
+    assert f"stopped: interrupted by {name}" in err
 
     data = report(tmp_path / "push.json")
     statuses = {d["site"]: d["status"] for d in data["devices"]}
@@ -127,7 +129,7 @@ def test_sigint_mid_push_finishes_the_devices_in_flight_and_starts_no_other(fres
     attempted = [s for s, st in statuses.items() if st != "not-attempted"]
     skipped = [s for s, st in statuses.items() if st == "not-attempted"]
     assert 1 <= len(attempted) <= 4 and skipped, statuses  # two workers: the first one or two rounds ran
-    assert all(d["reason"] == "not started: interrupted by SIGINT" for d in data["devices"] if d["site"] in skipped)
+    assert all(d["reason"] == f"not started: interrupted by {name}" for d in data["devices"] if d["site"] in skipped)
 
     for site in lab_env.sites:
         switches.set_fault(lab_env, site.id, None)
