@@ -88,14 +88,21 @@ def route_to_controller(config: Lines, ctl: Controller) -> Broken:
         if text.startswith("interface ") and "shutdown" not in children:
             for child in children:
                 words = child.split()
-                if words[:2] == ["ip", "address"] and len(words) >= 4 and \
-                        ctl.source in IPv4Interface(f"{words[2]}/{words[3]}").network:
+                if words[:2] == ["ip", "address"] and _covers(words[2:4], ctl.source, IPv4Interface):
                     return None  # directly connected
         words = text.split()
-        if words[:2] == ["ip", "route"] and "vrf" not in words[2:3] and len(words) >= 5 and \
-                ctl.source in IPv4Network(f"{words[2]}/{words[3]}"):
+        if words[:2] == ["ip", "route"] and _covers(words[2:4], ctl.source, IPv4Network):
             return None
     return f"no route would cover the controller {ctl.source}", ["ip route"]
+
+
+def _covers(address_and_mask: list[str], address: IPv4Address, kind) -> bool:
+    """`10.0.0.0 255.0.0.0` holds `address`; anything else (`vrf X`, `dhcp`, a short line) does not."""
+    try:
+        network = kind("/".join(address_and_mask)) if len(address_and_mask) == 2 else None
+    except ValueError:
+        return False
+    return network is not None and address in getattr(network, "network", network)
 
 
 def aaa_new_model(config: Lines, ctl: Controller) -> Broken:
@@ -135,7 +142,8 @@ def local_user(config: Lines, ctl: Controller) -> Broken:
     for text, _ in config:
         words = text.split()
         if words[:2] == ["username", ctl.username]:
-            privilege = int(words[words.index("privilege") + 1]) if "privilege" in words[:-1] else 1
+            level = words[words.index("privilege") + 1] if "privilege" in words[:-1] else "1"
+            privilege = int(level) if level.isdigit() else 1
             if privilege == 15:
                 return None
             return f"the controller's user {ctl.username} would drop to privilege {privilege}", \

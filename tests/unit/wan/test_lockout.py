@@ -119,3 +119,9 @@ def test_rendered_lab_config_admits_the_management_sources(controller):
     ctl = lockout.Controller(IPv4Address(controller), "pdcadmin", IPv4Address("10.250.0.1"))
     assert _check(GOOD, GOOD, controller=ctl) is None
     assert lockout.vty_access_class(lockout.lines_of(diff.parse(GOOD)), ctl) is None
+
+
+def test_lines_the_rules_cannot_use_are_passed_over():
+    odd = GOOD + "ip route vrf MGMT 0.0.0.0 0.0.0.0 10.0.0.1\ninterface Vlan5\n ip address dhcp\n"
+    assert _check(odd, odd + "ntp server 10.20.3.11\n") is None
+    assert "no route would cover" in _check(odd, odd.replace("ip route 0.0.0.0 0.0.0.0 10.251.1.1\n", ""))
