@@ -202,21 +202,22 @@ def push(env: str, limit: str | None, apply: bool, yes: bool, workers: int | Non
     count = _workers(workers)
     started = time.monotonic()
     stop = report.Stop()
-    with _stopping_on_signals(stop):
+    with _stopping_on_signals(stop):  # until the report is written: a late signal must not lose it
         results = report.run(jobs, push_device, count, "push" if apply else "push (dry run)", console, not quiet,
                              stop)
-    elapsed = time.monotonic() - started
-    if not quiet:
-        if not apply:
-            for r in results:
-                if r.status == "planned":
-                    click.echo(f"! ==== {r.site}: {r.lines} line(s) (dry run)")
-                    click.echo(r.details["remediation"], nl=False)
-        report.table(results, f"push {environment.name}{'' if apply else ' (dry run)'}", console)
-    path = report.write_json(results, "push" if apply else "push-dry-run", environment.name, report_path,
-                             {"apply": apply, "workers": count, "seconds": round(elapsed, 2),
-                              "backups": str(backups.dir),
-                              "sessions": str(session_dir) if session_dir else None})
+        elapsed = time.monotonic() - started
+        path = report.write_json(results, "push" if apply else "push-dry-run", environment.name, report_path,
+                                 {"apply": apply, "workers": count, "seconds": round(elapsed, 2),
+                                  "backups": str(backups.dir),
+                                  "sessions": str(session_dir) if session_dir else None,
+                                  "stopped": stop.reason or None})
+        if not quiet:
+            if not apply:
+                for r in results:
+                    if r.status == "planned":
+                        click.echo(f"! ==== {r.site}: {r.lines} line(s) (dry run)")
+                        click.echo(r.details["remediation"], nl=False)
+            report.table(results, f"push {environment.name}{'' if apply else ' (dry run)'}", console)
     failed = [r for r in results if r.failed]
     console.print(f"push {environment.name}: {len(results)} device(s) in {elapsed:.1f}s with {count} workers, "
                   f"{len(failed)} failed; report: {path}", highlight=False)

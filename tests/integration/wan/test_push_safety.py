@@ -124,6 +124,7 @@ def test_a_signal_mid_push_finishes_the_devices_in_flight_and_starts_no_other(si
     assert f"stopped: interrupted by {name}" in err
 
     data = report(tmp_path / "push.json")
+    assert data["stopped"] == f"interrupted by {name}"
     statuses = {d["site"]: d["status"] for d in data["devices"]}
     assert set(statuses.values()) <= {"ok", "failed-rolled-back", "unchanged", "not-attempted"}, statuses
     attempted = [s for s, st in statuses.items() if st != "not-attempted"]
