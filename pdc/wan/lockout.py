@@ -204,5 +204,10 @@ def offending(change_lines: list[str], keywords: list[str]) -> str:
     for keyword in keywords:
         hit = next((text for text in shown if keyword in text), None)
         if hit is not None:
-            return SECRET_WORDS.sub(lambda m: m.group(1) + " <...>", hit)
+            return without_secrets(hit)
     return "(the change as a whole)"
+
+
+def without_secrets(line: str) -> str:
+    """A config line cut at its first secret-bearing word (the device may hold secrets pdc never knew)."""
+    return SECRET_WORDS.sub(lambda m: m.group(1) + " <...>", line)

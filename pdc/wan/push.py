@@ -73,7 +73,8 @@ def push_device(job: Job) -> Result:
             before = connect.running_config(conn)
             startup = connect.startup_config(conn)
         except Exception as exc:  # noqa: BLE001
-            return Result(job.site, "unreachable", f"untouched: cannot read the running config ({_why(exc)})")
+            return Result(job.site, "unreachable", f"untouched: cannot read the running and startup configs "
+                                                   f"({_why(exc)})")
         backup = str(job.backups.write(job.site, before)) if job.backups else None
         intended = diff.parse(job.intended)  # once: it is compared twice
         notes = []
@@ -82,7 +83,8 @@ def push_device(job: Job) -> Result:
             if foreign:
                 return Result(job.site, "unsaved",
                               f"untouched: {len(foreign)} unsaved line(s) that pdc would not push "
-                              f"(first: {redact(foreign[0])!r}); save or revert them on the device first",
+                              f"(first: {lockout.without_secrets(redact(foreign[0]))!r}); save or revert them on "
+                              f"the device first",
                               backup=backup)
             notes.append("the running config held an unsaved part of this very change (an interrupted push)")
         running = diff.parse(before)  # once: the change and the lockout check both read it
@@ -100,7 +102,6 @@ def push_device(job: Job) -> Result:
             return Result(job.site, "planned", "; ".join(["dry run", *notes]), lines=change.size, backup=backup,
                           details={"remediation": redact(change.text())})
         try:
-            after = before
             if not change.empty:
                 _send(conn, change)
                 after = connect.running_config(conn)

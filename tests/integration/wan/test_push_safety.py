@@ -177,12 +177,14 @@ def test_foreign_unsaved_lines_leave_the_device_untouched(fresh_wan, lab_env, tm
 
     target = connect.targets(lab_env, [lab_env.site("nam-sach-02")])["nam-sach-02"]
     conn = connect.connect(target, load(lab_env))
-    conn.send_config_set(["ntp server 192.0.2.1"])  # an engineer's unsaved change pdc knows nothing of
+    # an engineer's unsaved changes pdc knows nothing of, one with a secret pdc never knew
+    conn.send_config_set(["ntp server 192.0.2.1", "snmp-server community Foreign-Secret-42 RO"])
     conn.disconnect()
     before = _configs(lab_env, "nam-sach-02")[0]
     result = pdc("wan", "push", ENV(lab_env), "--limit", "nam-sach-02", "--apply", "--yes", "--quiet", "--report",
                  str(tmp_path / "push.json"))
     assert result.returncode == 1
     device = report(tmp_path / "push.json")["devices"][0]
-    assert device["status"] == "unsaved" and "'ntp server 192.0.2.1'" in device["reason"]
+    assert device["status"] == "unsaved" and "2 unsaved line(s)" in device["reason"]
+    assert "Foreign-Secret-42" not in (tmp_path / "push.json").read_text() + result.stdout + result.stderr
     assert _same(_configs(lab_env, "nam-sach-02")[0], before)
