@@ -83,17 +83,68 @@ def management_interface(config: Lines, ctl: Controller) -> Broken:
         ["no interface", "/ ip address", "/ no ip address"]
 
 
+def ingress_acl(config: Lines, ctl: Controller) -> Broken:
+    """The inbound ACL of the interface the controller's packets arrive on (the one the device would
+    route back through: a connected subnet, or the next hop of the longest static route); with only
+    dynamic routes that interface is unknown here, and the rule holds."""
+    interface = _interface_towards(config, ctl.source)
+    if interface is None or ctl.device_address is None:
+        return None
+    name, children = interface
+    line = next((c for c in children if c.startswith("ip access-group ") and c.split()[-1] == "in"), None)
+    if line is None:
+        return None
+    acl_name = line.split()[2]
+    found = acl.find(config, acl_name)
+    if found is None:
+        return None  # IOS filters nothing through an access-group naming a missing ACL
+    try:
+        verdict = found.evaluate(ctl.source, ctl.device_address)
+    except acl.AclError as exc:
+        return f"{name}: ip access-group {acl_name}: {exc}", [f"{name} / ip access-group", *_acl_keywords(acl_name)]
+    if verdict.permitted:
+        return None
+    return (f"{name}: ip access-group {acl_name} in would refuse the controller {ctl.source} ({verdict.entry})",
+            [f"{name} / ip access-group", *_acl_keywords(acl_name)])
+
+
 def route_to_controller(config: Lines, ctl: Controller) -> Broken:
-    for text, children in config:
-        if text.startswith("interface ") and "shutdown" not in children:
-            for child in children:
-                words = child.split()
-                if words[:2] == ["ip", "address"] and _covers(words[2:4], ctl.source, IPv4Interface):
-                    return None  # directly connected
+    if _connected(config, ctl.source) is not None:
+        return None  # directly connected
+    for text, _ in config:
         words = text.split()
         if words[:2] == ["ip", "route"] and _covers(words[2:4], ctl.source, IPv4Network):
             return None
     return f"no route would cover the controller {ctl.source}", ["ip route"]
+
+
+def _interface_towards(config: Lines, address: IPv4Address) -> tuple[str, list[str]] | None:
+    connected = _connected(config, address)
+    if connected is not None:
+        return connected
+    best = None
+    for text, _ in config:
+        words = text.split()
+        if words[:2] == ["ip", "route"] and len(words) >= 5 and _covers(words[2:4], address, IPv4Network):
+            prefix = IPv4Network("/".join(words[2:4])).prefixlen
+            if best is None or prefix > best[0]:
+                best = (prefix, words[4])
+    if best is None:
+        return None
+    try:
+        return _connected(config, IPv4Address(best[1]))
+    except ValueError:
+        return None  # `ip route ... Null0` or an interface name: no next hop to follow
+
+
+def _connected(config: Lines, address: IPv4Address) -> tuple[str, list[str]] | None:
+    for text, children in config:
+        if text.startswith("interface ") and "shutdown" not in children:
+            for child in children:
+                words = child.split()
+                if words[:2] == ["ip", "address"] and _covers(words[2:4], address, IPv4Interface):
+                    return text, children
+    return None
 
 
 def _covers(address_and_mask: list[str], address: IPv4Address, kind) -> bool:
@@ -151,8 +202,8 @@ def local_user(config: Lines, ctl: Controller) -> Broken:
     return f"the controller's user {ctl.username} would be removed", [f"username {ctl.username}"]
 
 
-IOS_RULES = (vty_access_class, management_interface, route_to_controller, aaa_new_model, vty_login, vty_transport,
-             local_user)
+IOS_RULES = (vty_access_class, ingress_acl, management_interface, route_to_controller, aaa_new_model, vty_login,
+             vty_transport, local_user)
 
 
 # ---------------------------------------------------------------- helpers

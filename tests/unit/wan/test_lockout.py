@@ -125,3 +125,19 @@ def test_lines_the_rules_cannot_use_are_passed_over():
     odd = GOOD + "ip route vrf MGMT 0.0.0.0 0.0.0.0 10.0.0.1\ninterface Vlan5\n ip address dhcp\n"
     assert _check(odd, odd + "ntp server 10.20.3.11\n") is None
     assert "no route would cover" in _check(odd, odd.replace("ip route 0.0.0.0 0.0.0.0 10.251.1.1\n", ""))
+
+
+def test_inbound_acl_on_the_interface_towards_the_controller():
+    # the default route's next hop 10.251.1.1 is on GigabitEthernet1/0/1: the controller comes in there
+    guarded = _edit(" ip address 10.251.1.2 255.255.255.252\n",
+                    " ip address 10.251.1.2 255.255.255.252\n ip access-group UPLINK-IN in\n") + \
+        "ip access-list extended UPLINK-IN\n permit tcp 10.99.0.0 0.0.0.3 host 10.250.0.1 eq 22\n permit ospf any any\n"
+    assert _check(GOOD, guarded) is None
+    reason = _check(guarded, guarded.replace(" permit tcp 10.99.0.0 0.0.0.3 host 10.250.0.1 eq 22\n", ""))
+    assert "interface GigabitEthernet1/0/1: ip access-group UPLINK-IN in would refuse the controller 10.99.0.1 " \
+        "(implicit deny at the end)" in reason
+    assert "'ip access-list extended UPLINK-IN / no 10 permit tcp 10.99.0.0 0.0.0.3 host 10.250.0.1 eq 22'" in reason
+    # an ACL on an interface the controller does not come in on is not the controller's business
+    elsewhere = GOOD + "interface Vlan10\n ip address 10.128.0.1 255.255.255.224\n ip access-group AGENCY in\n" \
+        "ip access-list standard AGENCY\n permit 10.128.0.0 0.0.0.31\n"
+    assert _check(GOOD, elsewhere) is None
