@@ -72,7 +72,9 @@ def fresh() -> None:
 def push(workers: int | None, limit: str | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "push.json"
-        args = ["wan", "push", ENV, "--apply", "--yes", "--quiet", "--no-session-logs", "--report", str(report)]
+        # --allow-lockout: haiduong's VTY ACLs rightly do not admit 127.0.0.1, where its emulated WAN listens
+        args = ["wan", "push", ENV, "--apply", "--yes", "--quiet", "--no-session-logs", "--allow-lockout", "--report",
+                str(report)]
         if workers:
             args += ["--workers", str(workers)]
         if limit:

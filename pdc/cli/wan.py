@@ -6,6 +6,9 @@ pdc.wan.credentials and are redacted from everything printed or written.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -186,7 +189,9 @@ def backup(env: str, limit: str | None, workers: int | None, quiet: bool) -> Non
 @report_option
 @quiet_option
 def diff_cmd(env: str, limit: str | None, workers: int | None, report_path: Path | None, quiet: bool) -> None:
-    """The remediation each device needs (the dry-run artifact). Exit 0 none, 2 changes, 1 errors."""
+    """The remediation each device needs (the dry-run artifact), and unsaved devices.
+
+    Exit 0 none, 2 changes or unsaved, 1 errors."""
     from pdc.wan import report
     from pdc.wan.verify import diff_device
 
@@ -200,9 +205,9 @@ def diff_cmd(env: str, limit: str | None, workers: int | None, report_path: Path
         report.table(results, f"diff {environment.name}", console)
     path = report.write_json(results, "diff", environment.name, report_path, {})
     console.print(f"report: {path}", highlight=False)
-    if any(r.failed for r in results):
+    if any(r.failed and r.status != "unsaved" for r in results):
         sys.exit(1)
-    sys.exit(2 if any(r.status == "changes" for r in results) else 0)
+    sys.exit(2 if any(r.status in ("changes", "unsaved") for r in results) else 0)
 
 
 @wan.command()
@@ -234,9 +239,14 @@ def verify(env: str, limit: str | None, workers: int | None, report_path: Path |
 @report_option
 @quiet_option
 @click.option("--session-logs/--no-session-logs", default=True, help="Redacted Netmiko session logs per device.")
+@click.option("--allow-lockout", is_flag=True,
+              help="Push even a change that would cut this controller's own management path (refused by default).")
 def push(env: str, limit: str | None, apply: bool, yes: bool, workers: int | None, report_path: Path | None,
-         quiet: bool, session_logs: bool) -> None:
-    """Push only the remediation, verify, save; roll back any device that fails."""
+         quiet: bool, session_logs: bool, allow_lockout: bool) -> None:
+    """Push only the remediation, verify, save; roll back any device that fails.
+
+    SIGINT/SIGTERM: no further device starts, devices in flight finish or roll back, the report is
+    written (`not-attempted` for the rest) and the exit code is 130/143."""
     import time
 
     from pdc import paths
@@ -252,23 +262,54 @@ def push(env: str, limit: str | None, apply: bool, yes: bool, workers: int | Non
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     backups = BackupRun(environment.name, creds.redactor(), stamp)
     session_dir = paths.ROOT / "reports" / "wan" / environment.name / f"sessions-{stamp}" if session_logs else None
-    jobs = [Job(targets[s.id], intended[s.id], creds, apply, backups, session_dir) for s in sites]
+    jobs = [Job(targets[s.id], intended[s.id], creds, apply, backups, session_dir, allow_lockout) for s in sites]
     count = _workers(workers)
     started = time.monotonic()
-    results = report.run(jobs, push_device, count, "push" if apply else "push (dry run)", console, not quiet)
-    elapsed = time.monotonic() - started
-    if not quiet:
-        if not apply:
-            for r in results:
-                if r.status == "planned":
-                    click.echo(f"! ==== {r.site}: {r.lines} line(s) (dry run)")
-                    click.echo(r.details["remediation"], nl=False)
-        report.table(results, f"push {environment.name}{'' if apply else ' (dry run)'}", console)
-    path = report.write_json(results, "push" if apply else "push-dry-run", environment.name, report_path,
-                             {"apply": apply, "workers": count, "seconds": round(elapsed, 2),
-                              "backups": str(backups.dir),
-                              "sessions": str(session_dir) if session_dir else None})
+    stop = report.Stop()
+    with _stopping_on_signals(stop):  # until the report is written: a late signal must not lose it
+        results = report.run(jobs, push_device, count, "push" if apply else "push (dry run)", console, not quiet,
+                             stop)
+        elapsed = time.monotonic() - started
+        path = report.write_json(results, "push" if apply else "push-dry-run", environment.name, report_path,
+                                 {"apply": apply, "workers": count, "seconds": round(elapsed, 2),
+                                  "backups": str(backups.dir),
+                                  "sessions": str(session_dir) if session_dir else None,
+                                  "stopped": stop.reason or None})
+        if not quiet:
+            if not apply:
+                for r in results:
+                    if r.status == "planned":
+                        click.echo(f"! ==== {r.site}: {r.lines} line(s) (dry run)")
+                        click.echo(r.details["remediation"], nl=False)
+            report.table(results, f"push {environment.name}{'' if apply else ' (dry run)'}", console)
     failed = [r for r in results if r.failed]
     console.print(f"push {environment.name}: {len(results)} device(s) in {elapsed:.1f}s with {count} workers, "
                   f"{len(failed)} failed; report: {path}", highlight=False)
+    if stop.requested:
+        console.print(f"stopped: {stop.reason}", highlight=False, markup=False)
+        sys.exit(128 + stop.signal)
     sys.exit(1 if failed else 0)
+
+
+@contextlib.contextmanager
+def _stopping_on_signals(stop):
+    """SIGINT/SIGTERM request a stop instead of killing the run; the old handlers come back after.
+
+    A second signal changes nothing: a device in flight is never abandoned half-applied, and each
+    of its steps is bounded (pdc.wan.push.READ_TIMEOUT), so the wait is bounded too."""
+
+    def handler(signum, _frame):
+        name = signal.Signals(signum).name
+        first = stop.request(f"interrupted by {name}", signum)
+        message = (f"\n{name}: starting no further device; devices in flight finish or roll back\n" if first
+                   else f"\n{name} again: still waiting for the devices in flight (never left half-applied)\n")
+        # a raw write: the handler may interrupt rich (or itself) mid-print
+        with contextlib.suppress(OSError):
+            os.write(sys.stderr.fileno(), message.encode())
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

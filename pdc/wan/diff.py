@@ -16,6 +16,9 @@ NEVER_REMOVE = re.compile(
     r"^no (?:vlan 1|interface (?:Vlan1|(?:FastEthernet|GigabitEthernet|TenGigabitEthernet)\S+))$")
 
 
+NVRAM_HEADER = re.compile(r"^Using \d+ out of \d+ bytes.*$", re.M)
+
+
 @dataclass(frozen=True)
 class Change:
     lines: list[str]  # the config to send, sections closed with `exit`
@@ -35,7 +38,8 @@ class Change:
 
 
 def parse(text: str, platform: str = "cisco_ios"):
-    return get_hconfig(PLATFORMS[platform], text)
+    # hier_config skips IOS's running-config header itself, not the startup config's NVRAM line
+    return get_hconfig(PLATFORMS[platform], NVRAM_HEADER.sub("", text))
 
 
 def change(running, intended, platform: str = "cisco_ios") -> Change:
@@ -47,6 +51,49 @@ def change(running, intended, platform: str = "cisco_ios") -> Change:
     intended = parse(intended, platform) if isinstance(intended, str) else intended
     workflow = WorkflowRemediation(running, intended)
     return _lines(workflow.remediation_config)
+
+
+def future(running, change: Change, platform: str = "cisco_ios"):
+    """The config `running` becomes once `change` (the lines really sent, filtered) is applied."""
+    running = parse(running, platform) if isinstance(running, str) else running
+    sent = parse("\n".join(line for line in change.lines if line != "exit"), platform)
+    return running.future(sent)
+
+
+# `show running-config` / `show startup-config` lines that say nothing about the config itself
+NOT_CONFIG = re.compile(r"^(?:Building configuration\.\.\.|Current configuration : \d+ bytes|"
+                        r"Using \d+ out of \d+ bytes|!.*|ntp clock-period \d+|\s*)$")
+
+
+def saved_equals_running(running: str, startup: str) -> bool:
+    """Startup and running hold the same config (headers, comments and blank lines ignored).
+
+    Line by line, order included: what `write memory` saves is the running config verbatim."""
+    return _config_lines(running) == _config_lines(startup)
+
+
+def _config_lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.splitlines() if not NOT_CONFIG.match(line)]
+
+
+def unsaved_outside(running, startup: str, intended, platform: str = "cisco_ios") -> list[str]:
+    """The unsaved lines (startup -> running) that pdc's own change from startup would not make."""
+    unsaved = _with_sections(change(startup, running, platform))
+    planned = set(_with_sections(change(startup, intended, platform)))
+    return [line for line in unsaved if line not in planned]
+
+
+def _with_sections(change: Change) -> list[str]:
+    out, parent = [], ""
+    for line in change.lines:
+        if line == "exit":
+            continue
+        if line.startswith(" "):
+            out.append(f"{parent} / {line.strip()}")
+        else:
+            parent = line
+            out.append(line)
+    return out + change.banner
 
 
 def _lines(remediation) -> Change:

@@ -2,12 +2,18 @@
 
 Per device, in one worker thread:
 1. connect (a failure here leaves the device untouched: `unreachable`);
-2. read the running config and back it up (the in-memory copy is the restore point);
-3. compute the hier_config remediation; nothing to do: `unchanged`;
-4. push it in blocks, every line's answer checked (`send`), the banner apart;
-5. read back: the running config must now need no remediation; then `write memory`: `ok`;
-6. any failure in 4-5: reconnect, push the remediation from the current running config back
-   to the backup, read back and compare: `failed-rolled-back`, or `failed-rollback-failed`.
+2. read the running and startup configs and back up the running one (the in-memory copy is the
+   restore point); unsaved lines that pdc would not push itself: `unsaved`, untouched;
+3. compute the hier_config remediation; nothing to do: `unchanged` (or, when only pdc's own earlier
+   push is unsaved, save it: `ok`);
+4. check the change against the controller's own management path (`lockout`): `refused-lockout`,
+   untouched, unless the guard is overridden;
+5. push it in blocks, every line's answer checked (`send`), the banner apart;
+6. read back: the running config must now need no remediation; then `write memory` and the startup
+   config must equal the running one: `ok`;
+7. any failure in 5-6: push the remediation from the current running config back to the backup, over
+   the same session while it lives (a new session is proven to log in before it is closed), else over
+   a new one; read back, compare, save: `failed-rolled-back`, or `failed-rollback-failed`.
 Other devices carry on; each result says why.
 """
 
@@ -15,9 +21,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from ipaddress import IPv4Address
 from pathlib import Path
 
-from pdc.wan import connect, diff, send
+from pdc.wan import connect, diff, lockout, send
 from pdc.wan.backup import BackupRun
 from pdc.wan.credentials import Credentials
 from pdc.wan.report import Result
@@ -43,10 +50,15 @@ class Job:
     apply: bool
     backups: BackupRun | None
     session_dir: Path | None
+    allow_lockout: bool = False
 
     @property
     def site(self) -> str:
         return self.target.site.id
+
+    @property
+    def platform(self) -> str:
+        return self.target.site.platform
 
 
 def push_device(job: Job) -> Result:
@@ -59,35 +71,70 @@ def push_device(job: Job) -> Result:
     try:
         try:
             before = connect.running_config(conn)
+            startup = connect.startup_config(conn)
         except Exception as exc:  # noqa: BLE001
-            return Result(job.site, "unreachable", f"untouched: cannot read the running config ({_why(exc)})")
+            return Result(job.site, "unreachable", f"untouched: cannot read the running and startup configs "
+                                                   f"({_why(exc)})")
         backup = str(job.backups.write(job.site, before)) if job.backups else None
         intended = diff.parse(job.intended)  # once: it is compared twice
-        change = diff.change(before, intended)
-        if change.empty:
+        notes = []
+        if not diff.saved_equals_running(before, startup):
+            foreign = diff.unsaved_outside(before, startup, intended)
+            if foreign:
+                return Result(job.site, "unsaved",
+                              f"untouched: {len(foreign)} unsaved line(s) that pdc would not push "
+                              f"(first: {lockout.without_secrets(redact(foreign[0]))!r}); save or revert them on "
+                              f"the device first",
+                              backup=backup)
+            notes.append("the running config held an unsaved part of this very change (an interrupted push)")
+        running = diff.parse(before)  # once: the change and the lockout check both read it
+        change = diff.change(running, intended)
+        if change.empty and not notes:
             return Result(job.site, "unchanged", backup=backup)
+        if not change.empty:
+            refusal = _lockout(job, conn, running, change)
+            if refusal and not job.allow_lockout:
+                return Result(job.site, "refused-lockout", redact(f"untouched: {refusal}"), change.size,
+                              backup=backup)
+            if refusal:
+                notes.append(redact(f"lockout guard overridden (--allow-lockout): {refusal}"))
         if not job.apply:
-            return Result(job.site, "planned", "dry run", lines=change.size, backup=backup,
+            return Result(job.site, "planned", "; ".join(["dry run", *notes]), lines=change.size, backup=backup,
                           details={"remediation": redact(change.text())})
         try:
-            _send(conn, change)
-            after = connect.running_config(conn)
-            left = diff.change(after, intended)
-            if not left.empty:
-                first = redact(left.text().splitlines()[0])
-                raise PushError(f"verify: {left.size} intended line(s) missing after the push (first: {first!r})")
-            saved = conn.save_config()
-            if "[OK]" not in saved:
-                raise PushError("write memory did not confirm [OK]")
-            return Result(job.site, "ok", lines=change.size, backup=backup)
+            if not change.empty:
+                _send(conn, change)
+                after = connect.running_config(conn)
+                left = diff.change(after, intended)
+                if not left.empty:
+                    first = redact(left.text().splitlines()[0])
+                    raise PushError(f"verify: {left.size} intended line(s) missing after the push (first: {first!r})")
+            _save(conn)
+            return Result(job.site, "ok", "; ".join(notes), lines=change.size, backup=backup)
         except Exception as exc:  # noqa: BLE001 - every failure is rolled back
             reason = redact(_why(exc))
-            _close(conn)
-            conn = None
-            return _rollback(job, before, reason, change.size, backup)
+            result = _rollback(job, conn, before, reason, change.size, backup)
+            conn = None  # the rollback closed it
+            return result
     finally:
         if conn is not None:
             _close(conn)
+
+
+def _lockout(job: Job, conn, running, change: diff.Change) -> str | None:
+    """Why the change would cut the controller's path to this device, or None."""
+    try:
+        source = IPv4Address(conn.remote_conn.get_transport().sock.getsockname()[0])
+    except (AttributeError, OSError, ValueError) as exc:
+        return f"cannot tell the controller's own address on this session ({type(exc).__name__})"
+    try:
+        device = IPv4Address(job.target.host)
+    except ValueError:
+        device = None
+    controller = lockout.Controller(source, job.creds.username, device)
+    future = diff.future(running, change)
+    return lockout.check(job.platform, lockout.lines_of(running), lockout.lines_of(future), change.lines,
+                         controller)
 
 
 def _send(conn, change: diff.Change) -> None:
@@ -98,30 +145,87 @@ def _send(conn, change: diff.Change) -> None:
     conn.set_base_prompt()  # the hostname may have changed
 
 
-def _rollback(job: Job, before: str, reason: str, lines: int, backup: str | None) -> Result:
+def _save(conn, running: str | None = None) -> None:
+    """`write memory`; given the running config, also prove the startup config now equals it.
+
+    The push trusts IOS's [OK] (one more config read per device costs ~2 s over 248 devices); the
+    rollback, rarer and the last word on a device, reads the startup config back."""
+    saved = conn.save_config()
+    if "[OK]" not in saved:
+        raise PushError("write memory did not confirm [OK]")
+    if running is not None and not diff.saved_equals_running(running, connect.startup_config(conn)):
+        raise PushError("after write memory the startup config still differs from the running config")
+
+
+def _rollback(job: Job, conn, before: str, reason: str, lines: int, backup: str | None) -> Result:
+    """Restore `before`. Over `conn` while it lives; a new session is opened only to replace a dead one,
+    and, before the live one is closed, to prove that a new login works after the restore."""
     log = job.session_dir / f"{job.site}.rollback.log" if job.session_dir else None
+    path = "over the same session"
+    failure = None
     try:
-        conn = connect.connect(job.target, job.creds, log)
-    except Exception as exc:  # noqa: BLE001
-        return Result(job.site, "failed-rollback-failed",
-                      f"{reason}; rollback: cannot reconnect ({connect.classify(exc)})", lines, backup=backup)
-    try:
-        now = connect.running_config(conn)
-        restore = diff.change(now, before)
-        if not restore.empty:
-            _send(conn, restore)
-        check = diff.change(connect.running_config(conn), before)
-        if not check.empty:
+        if conn is not None and _alive(conn):
+            try:
+                return _restore(job, conn, before, reason, lines, backup, path, prove_login=True)
+            except Exception as exc:  # noqa: BLE001 - the old session failed too: it is as good as dead
+                failure = _why(exc)
+        _close(conn)
+        conn = None
+        path = "over a new session (the first one was dead" + (f": {failure})" if failure else ")")
+        try:
+            conn = connect.connect(job.target, job.creds, log)
+        except Exception as exc:  # noqa: BLE001
             return Result(job.site, "failed-rollback-failed",
-                          f"{reason}; rollback: {check.size} line(s) still differ from the backup", lines,
+                          f"{reason}; rollback {path}: cannot reconnect ({connect.classify(exc)})", lines,
                           backup=backup)
-        return Result(job.site, "failed-rolled-back", f"{reason}; restored to the pre-push config", lines,
-                      backup=backup, details={"restored_lines": restore.size})
-    except Exception as exc:  # noqa: BLE001
-        return Result(job.site, "failed-rollback-failed", f"{reason}; rollback: {_why(exc)}", lines,
-                      backup=backup)
+        try:
+            return _restore(job, conn, before, reason, lines, backup, path, prove_login=False)
+        except Exception as exc:  # noqa: BLE001
+            return Result(job.site, "failed-rollback-failed", f"{reason}; rollback {path}: {_why(exc)}", lines,
+                          backup=backup)
     finally:
         _close(conn)
+
+
+def _restore(job: Job, conn, before: str, reason: str, lines: int, backup: str | None, path: str,
+             prove_login: bool) -> Result:
+    _resync(conn)
+    now = connect.running_config(conn)
+    restore = diff.change(now, before)
+    if not restore.empty:
+        _send(conn, restore)
+    restored = connect.running_config(conn)
+    check = diff.change(restored, before)
+    if not check.empty:
+        return Result(job.site, "failed-rollback-failed",
+                      f"{reason}; rollback {path}: {check.size} line(s) still differ from the backup", lines,
+                      backup=backup)
+    _save(conn, restored)
+    if prove_login:
+        try:
+            _close(connect.connect(job.target, job.creds))
+        except Exception as exc:  # noqa: BLE001
+            return Result(job.site, "failed-rollback-failed",
+                          f"{reason}; rollback {path}: restored and saved, but a new login fails "
+                          f"({connect.classify(exc)})", lines, backup=backup)
+    return Result(job.site, "failed-rolled-back",
+                  f"{reason}; restored to the pre-push config {path} and saved", lines, backup=backup,
+                  details={"restored_lines": restore.size, "rollback": path})
+
+
+def _alive(conn) -> bool:
+    try:
+        return conn.remote_conn is not None and not conn.remote_conn.closed and conn.is_alive()
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _resync(conn) -> None:
+    """Back to the exec prompt after a failure that may have left config mode or unread output."""
+    conn.clear_buffer()
+    if conn.check_config_mode():
+        conn.exit_config_mode()
+    conn.set_base_prompt()
 
 
 def _why(exc: BaseException) -> str:
@@ -138,6 +242,8 @@ def _why(exc: BaseException) -> str:
 
 
 def _close(conn) -> None:
+    if conn is None:
+        return
     try:
         conn.disconnect()
     except Exception:  # noqa: BLE001, S110 - the session may already be gone

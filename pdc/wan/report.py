@@ -18,12 +18,15 @@ from rich.table import Table
 from pdc import paths
 from pdc.wan.redact import redact
 
-# push statuses (issue 6); diff/verify add their own (changes, compliant, drift)
-FAILED = {"failed-rolled-back", "failed-rollback-failed", "unreachable", "error", "drift", "host-key-mismatch",
-          "host-key-unknown"}
+# push statuses; diff/verify add their own (changes, compliant, drift). refused-lockout: the change
+# would cut the controller's path; unsaved: running differs from startup; not-attempted: the run was
+# interrupted before the device started; host-key-*: the device's SSH key is not the pinned one.
+FAILED = {"failed-rolled-back", "failed-rollback-failed", "unreachable", "error", "drift", "refused-lockout",
+          "unsaved", "not-attempted", "host-key-mismatch", "host-key-unknown"}
 COLOURS = {"ok": "green", "unchanged": "green", "compliant": "green", "planned": "yellow", "changes": "yellow",
            "failed-rolled-back": "red", "failed-rollback-failed": "bold red", "unreachable": "red",
-           "error": "red", "drift": "red", "host-key-mismatch": "bold red", "host-key-unknown": "red"}
+           "error": "red", "drift": "red", "refused-lockout": "red", "unsaved": "red", "not-attempted": "yellow",
+           "host-key-mismatch": "bold red", "host-key-unknown": "red"}
 
 
 @dataclass
@@ -41,16 +44,42 @@ class Result:
         return self.status in FAILED
 
 
+class Stop:
+    """Requested once (by a signal handler): devices not yet started are skipped as `not-attempted`.
+
+    Plain attributes, no lock: a handler may interrupt another handler (a second signal) and must
+    never wait for a lock the interrupted code holds."""
+
+    def __init__(self) -> None:
+        self.reason = ""
+        self.signal = 0  # the signal number that asked for it, if one did
+
+    def request(self, reason: str, signum: int = 0) -> bool:
+        """True the first time; later requests keep the first reason."""
+        if self.reason:
+            return False
+        self.reason, self.signal = reason, signum
+        return True
+
+    @property
+    def requested(self) -> bool:
+        return bool(self.reason)
+
+
 def run(items: list, job: Callable[[object], Result], workers: int, label: str, console: Console,
-        show_progress: bool = True) -> list[Result]:
-    """job(item) for every item on `workers` threads; results in the items' order."""
+        show_progress: bool = True, stop: Stop | None = None) -> list[Result]:
+    """job(item) for every item on `workers` threads; results in the items' order.
+
+    Once `stop` is requested, a queued item is not started: its result is `not-attempted`. Jobs
+    already running are left to finish (a push finishes or rolls back its device)."""
+    stop = stop or Stop()
     results: dict[int, Result] = {}
     progress = Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TextColumn("{task.fields[status]}"), console=console, disable=not show_progress,
                         transient=False)
     with progress, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         task = progress.add_task(label, total=len(items), status="")
-        futures = {pool.submit(_timed, job, item): i for i, item in enumerate(items)}
+        futures = {pool.submit(_unless_stopped, stop, job, item): i for i, item in enumerate(items)}
         counts: Counter = Counter()
         for future in as_completed(futures):
             result = future.result()
@@ -58,6 +87,12 @@ def run(items: list, job: Callable[[object], Result], workers: int, label: str, 
             counts[result.status] += 1
             progress.update(task, advance=1, status=" ".join(f"{k}:{v}" for k, v in sorted(counts.items())))
     return [results[i] for i in range(len(items))]
+
+
+def _unless_stopped(stop: Stop, job, item) -> Result:
+    if stop.requested:
+        return Result(getattr(item, "site", "?"), "not-attempted", f"not started: {stop.reason}")
+    return _timed(job, item)
 
 
 def _timed(job, item) -> Result:

@@ -22,15 +22,26 @@ class ReadJob:
         return self.target.site.id
 
 
-def _read(job: ReadJob) -> tuple[str | None, Result | None]:
+@dataclass
+class Configs:
+    running: str
+    startup: str
+
+    @property
+    def saved(self) -> bool:
+        return diff.saved_equals_running(self.running, self.startup)
+
+
+def _read(job: ReadJob, with_startup: bool = True) -> tuple[Configs | None, Result | None]:
     try:
         conn = connect.connect(job.target, job.creds)
     except Exception as exc:  # noqa: BLE001
         return None, Result(job.site, connect.failure_status(exc), connect.classify(exc))
     try:
-        return connect.running_config(conn), None
+        running = connect.running_config(conn)
+        return Configs(running, connect.startup_config(conn) if with_startup else running), None
     except Exception as exc:  # noqa: BLE001
-        return None, Result(job.site, "unreachable", f"cannot read the running config ({type(exc).__name__})")
+        return None, Result(job.site, "unreachable", f"cannot read the device's config ({type(exc).__name__})")
     finally:
         try:
             conn.disconnect()
@@ -39,34 +50,38 @@ def _read(job: ReadJob) -> tuple[str | None, Result | None]:
 
 
 def backup_device(job: ReadJob) -> Result:
-    running, failure = _read(job)
+    configs, failure = _read(job, with_startup=False)
     if failure:
         return failure
-    path = job.backups.write(job.site, running)
+    path = job.backups.write(job.site, configs.running)
     return Result(job.site, "ok", backup=str(path))
 
 
+UNSAVED = "the running config differs from the startup config (not saved: a reload would lose it)"
+
+
 def diff_device(job: ReadJob) -> Result:
-    """`changes` with the remediation in details, or `unchanged`."""
-    running, failure = _read(job)
+    """`changes` with the remediation in details, `unsaved` when only the save is missing, or `unchanged`."""
+    configs, failure = _read(job)
     if failure:
         return failure
     try:
-        change = diff.change(running, job.intended)
+        change = diff.change(configs.running, job.intended)
     except Exception as exc:  # noqa: BLE001
         return Result(job.site, "error", f"cannot compare: {type(exc).__name__}: {exc}")
     if change.empty:
-        return Result(job.site, "unchanged")
-    return Result(job.site, "changes", lines=change.size,
-                  details={"remediation": job.creds.redactor()(change.text())})
+        return Result(job.site, "unchanged") if configs.saved else Result(job.site, "unsaved", UNSAVED)
+    return Result(job.site, "changes", "" if configs.saved else f"also {UNSAVED}", lines=change.size,
+                  details={"remediation": job.creds.redactor()(change.text()), "saved": configs.saved})
 
 
 def verify_device(job: ReadJob) -> Result:
-    """`compliant` when the running config needs no remediation to match the intended one."""
+    """`compliant` when the running config needs no remediation to match the intended one and is saved."""
     result = diff_device(job)
     if result.status == "unchanged":
         result.status = "compliant"
     elif result.status == "changes":
         result.status = "drift"
-        result.reason = f"{result.lines} intended line(s) missing or different"
+        result.reason = "; ".join(filter(None, [f"{result.lines} intended line(s) missing or different",
+                                                result.reason]))
     return result

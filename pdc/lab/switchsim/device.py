@@ -29,12 +29,14 @@ class Faults:
     reject_command: str | None = None
     drop_after: int | None = None  # one-shot: the next session drops after N config lines
     drop_armed: bool = False
+    save_delay: float = 0.0  # seconds `write memory` takes before the save lands and [OK] comes
 
     @classmethod
     def from_json(cls, data: dict) -> Faults:
         drop = data.get("drop_after")
         return cls(refuse=bool(data.get("refuse")), reject_login=bool(data.get("reject_login")),
-                   reject_command=data.get("reject_command"), drop_after=drop, drop_armed=drop is not None)
+                   reject_command=data.get("reject_command"), drop_after=drop, drop_armed=drop is not None,
+                   save_delay=float(data.get("save_delay") or 0))
 
 
 class Device(BaseCiscoSwitchCore):

@@ -8,6 +8,8 @@ are refused like IOS does, and the lab's fault injection can act on each line.
 
 from __future__ import annotations
 
+import logging
+
 from fake_switches.cisco.command_processor.default import DefaultCommandProcessor
 from fake_switches.cisco.command_processor.enabled import version_text
 from fake_switches.command_processing.base_command_processor import BaseCommandProcessor
@@ -15,6 +17,8 @@ from fake_switches.command_processing.shell_session import ShellSession
 
 from pdc.lab.switchsim import grammar
 from pdc.lab.switchsim.store import INCOMPLETE, INVALID, ConfigError, Section
+
+log = logging.getLogger("pdc.switchsim")
 
 
 class DropConnection(Exception):
@@ -99,8 +103,29 @@ class ExecProcessor(BaseCommandProcessor):
 
     def _save(self):
         self.write_line("Building configuration...")
+        delay = self.device.faults.save_delay
+        if not delay:
+            self.device.config.save()
+            self.write_line("[OK]")
+            return
+        # fault: NVRAM is slow. The save lands (and the prompt returns) only after `delay` seconds; the
+        # reactor serves the other switches meanwhile. A session killed in between leaves startup old
+        # until then, which is what a test of "killed before the save" needs.
+        from twisted.internet import reactor
+
+        log.info("%s: write memory delayed %ss (fault)", self.device.name, delay)
+        self.awaiting_keystroke = True  # fake-switches shows no prompt while this is set
+        reactor.callLater(delay, self._finish_delayed_save)
+
+    def _finish_delayed_save(self):
         self.device.config.save()
+        self.awaiting_keystroke = False
         self.write_line("[OK]")
+        self.show_prompt()
+        try:
+            self.terminal_controller.flush()
+        except Exception:  # noqa: BLE001, S110 - the session may be gone; the save has landed
+            pass
 
     def do_show(self, *args):
         if not args:
@@ -114,7 +139,7 @@ class ExecProcessor(BaseCommandProcessor):
             if self.device.config.startup is None:
                 self.write_line("startup-config is not present")
             else:
-                self._show_config(self.device.config.startup)
+                self._show_config(self.device.config.startup, startup=True)
         elif "version".startswith(what):
             self.write_line(_version(self.switch_configuration))
         elif "vlan".startswith(what) and (not rest or "brief".startswith(rest[0])):
@@ -126,11 +151,14 @@ class ExecProcessor(BaseCommandProcessor):
         else:
             _invalid(self, "show " + " ".join(args))
 
-    def _show_config(self, root: Section):
+    def _show_config(self, root: Section, startup: bool = False):
         body = self.device.config.render(root)
-        self.write_line("Building configuration...")
-        self.write_line("")
-        self.write_line(f"Current configuration : {len(body)} bytes")
+        if startup:  # IOS heads the startup config with its NVRAM use
+            self.write_line(f"Using {len(body)} out of 262144 bytes")
+        else:
+            self.write_line("Building configuration...")
+            self.write_line("")
+            self.write_line(f"Current configuration : {len(body)} bytes")
         for line in body.splitlines():
             self.write_line(line)
 

@@ -46,6 +46,7 @@ class SwitchConfig:
         self.root.children.append(Section("line con 0"))
         self.root.children.append(Section("line vty 0 4", [Section("login local"), Section("transport input ssh")]))
         self.startup: Section | None = None
+        self.save()  # the day-0 config is the saved one, as on a switch out of staging
 
     # ------------------------------------------------------------ reading
 

@@ -99,8 +99,11 @@ def test_each_fault_leaves_its_device_as_it_was_and_the_others_succeed(fresh_wan
     for site, (_, _, status, reason) in FAULTS.items():
         assert by_site[site]["status"] == status, by_site[site]
         assert by_site[site]["reason"].startswith(reason), by_site[site]["reason"]
-        if status == "failed-rolled-back":
-            assert by_site[site]["reason"].endswith("restored to the pre-push config")
+    # a refused line leaves the session alive: restored over it; a dropped session: over a new one
+    assert by_site["nam-sach-03"]["reason"].endswith("restored to the pre-push config over the same session and saved")
+    assert by_site["nam-sach-03"]["details"]["rollback"] == "over the same session"
+    assert "restored to the pre-push config over a new session (the first one was dead" in \
+        by_site["nam-sach-04"]["reason"]
     others = [s.id for s in lab_env.sites if s.id not in FAULTS]
     assert all(by_site[s]["status"] == "ok" for s in others)
     assert data["failed"] == sorted(FAULTS)
@@ -117,10 +120,12 @@ def test_each_fault_leaves_its_device_as_it_was_and_the_others_succeed(fresh_wan
     for site, target in targets.items():
         conn = connect.connect(target, creds)
         running = connect.running_config(conn)
+        startup = connect.startup_config(conn)
         conn.disconnect()
         day0 = SwitchConfig(site, list(profiles.profile(lab_env.site(site)).ports)).render()
         assert diff.change(running, day0).empty, site
         assert diff.change(day0, running).empty, site
+        assert diff.saved_equals_running(running, startup), site  # the rollback saved what it restored
 
     # the second run (faults cleared) finishes the job: only the four devices change
     again = pdc("wan", "push", ENV(lab_env), "--apply", "--yes", "--quiet", "--report", str(tmp_path / "again.json"))

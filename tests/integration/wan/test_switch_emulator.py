@@ -42,7 +42,7 @@ def test_full_config_round_trips_and_is_saved(fresh_wan, lab_env):
     send.send_banner(conn, banner, 10)  # banner text lines as one block (see pdc.wan.send)
     running = conn.send_command("show running-config")
     assert diff.change(running, intended).empty  # every line stored and shown again
-    assert "startup-config is not present" in conn.send_command("show startup-config")
+    assert not diff.saved_equals_running(running, conn.send_command("show startup-config"))  # day 0 saved
     assert "[OK]" in conn.save_config()
     conn.disconnect()
     again = _connect(fresh_wan, site.id)

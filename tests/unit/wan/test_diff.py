@@ -37,3 +37,27 @@ def test_sections_are_closed_with_exit():
 def test_identical_configs_need_nothing(haiduong, creds):
     intended = render.render_site(haiduong, haiduong.site("dc"), creds)
     assert diff.change(intended, intended).empty
+
+
+def test_saved_equals_running_ignores_headers_and_comments_only():
+    running = "Building configuration...\n\nCurrent configuration : 99 bytes\n!\n! Last change\nhostname a\n!\nend\n"
+    startup = "Using 99 out of 262144 bytes\n!\n! NVRAM config last updated\nhostname a\n!\nend\n"
+    assert diff.saved_equals_running(running, startup)
+    assert not diff.saved_equals_running(running.replace("hostname a", "hostname b"), startup)
+    assert not diff.saved_equals_running(running, startup.replace("hostname a\n", "hostname a\nno cdp run\n"))
+
+
+def test_unsaved_lines_outside_the_planned_change():
+    startup = "hostname a\nntp server 10.0.0.1\n"
+    intended = "hostname a\nntp server 10.0.0.2\n"
+    interrupted = "hostname a\nntp server 10.0.0.2\n"  # pdc's own change, not yet saved
+    assert diff.unsaved_outside(interrupted, startup, diff.parse(intended)) == []
+    foreign = "hostname a\nntp server 10.0.0.1\nlogging host 192.0.2.9\n"
+    assert diff.unsaved_outside(foreign, startup, diff.parse(intended)) == ["logging host 192.0.2.9"]
+
+
+def test_future_is_running_with_the_change_applied():
+    running = "hostname a\nntp server 10.0.0.1\ninterface Vlan10\n description old\n"
+    intended = "hostname a\nntp server 10.0.0.2\ninterface Vlan10\n description new\n"
+    future = diff.future(running, diff.change(running, intended))
+    assert diff.change(future, intended).empty and diff.change(intended, future).empty
