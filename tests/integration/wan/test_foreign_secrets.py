@@ -48,6 +48,7 @@ def _seed(lab_env, values: dict[str, str]) -> None:
         conn = connect.connect(target, creds)
         try:
             conn.send_config_set(lines, error_pattern=connect.ERROR_PATTERN)
+            conn.save_config()  # old secrets a device really holds are saved ones
             running = connect.running_config(conn)
         finally:
             conn.disconnect()
