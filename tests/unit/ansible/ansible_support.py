@@ -38,8 +38,8 @@ def make_model_inventory(folder: Path, extra: str = "") -> Path:
     return folder
 
 
-def run_playbook(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([str(ANSIBLE_PLAYBOOK), *args], cwd=paths.ROOT, env=ansible_env(),
+def run_playbook(*args: str, timeout: int = 120, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(ANSIBLE_PLAYBOOK), *args], cwd=paths.ROOT, env={**ansible_env(), **env},
                           capture_output=True, text=True, timeout=timeout)
 
 
