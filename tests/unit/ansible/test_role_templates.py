@@ -124,7 +124,7 @@ def _results(tmp_path, poisoned: bool) -> dict[str, dict]:
 
 def test_role_templates_refuse_a_hostile_value_and_render_clean_ones(tmp_path):
     poisoned, clean = _results(tmp_path, True), _results(tmp_path, False)
-    for template, (_, (var, bad), expected) in RENDERS.items():
+    for template, (_, _, expected) in RENDERS.items():
         assert template in poisoned and template in clean, (template, poisoned.keys())
         assert "one_line: refusing to write" in poisoned[template].get("msg", ""), (template, poisoned[template])
         assert expected in clean[template]["msg"], (template, clean[template])
