@@ -1,9 +1,10 @@
 """The lockout guards' gate: a task that changes sshd, PAM or the firewall calls it in its ``when``.
 
-Each area's guard (tagged ``always``) sets ``pdc_guard_<area>`` once its pre-flight assert has
-passed. A changing task then evaluates ``pdc_guard_<area> | default(false) | pdc_require_guard(...)``:
-when ``--skip-tags always`` (or any other selection) dropped the guard, the task fails with a
-clear message instead of silently running or silently skipping.
+Each area's guard (tagged ``always``) sets its fact (``ssh_guard_passed``, ``firewall_guard_passed``,
+``baseline_pam_guard_passed``, ``bastion_guard_passed``) once its pre-flight assert has passed. A
+changing task then evaluates ``<fact> | default(false) | pdc_require_guard(area, host)``: when
+``--skip-tags always`` or ``--start-at-task`` dropped the guard, the task fails with a clear
+message instead of silently running or silently skipping.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ def pdc_require_guard(passed, area: str, host: str = "this host") -> bool:
         return True
     raise AnsibleFilterError(
         f"refusing to change {area} on {host}: its lockout guard did not run in this play "
-        "(tasks tagged 'always' were skipped?); run without --skip-tags always"
+        "(--skip-tags always, or --start-at-task past it?); run again without them"
     )
 
 

@@ -2,7 +2,9 @@
 
 Three proofs, all on the real playbooks and roles:
 - for every control id of the ssh, pam, firewall and bastion areas (from the catalog and from the
-  role task tags), ``--list-tasks --tags <id>`` lists the area's guard before each changing task;
+  role task tags), ``--list-tasks --tags <id>`` lists the area's guard before each changing task
+  (every selection through Ansible's own tag evaluation in one process, list_tasks.py, which is
+  checked against the real ``ansible-playbook --list-tasks`` output for one id per area);
 - no ``--skip-tags`` of a tag a guard carries (other than ``always``) drops it while keeping a
   changing task;
 - every changing task of those areas requires its guard's fact, so ``--skip-tags always`` (the
@@ -11,22 +13,25 @@ Three proofs, all on the real playbooks and roles:
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 from functools import cache
+from pathlib import Path
 
 import pytest
 import yaml
-from ansible_support import run_many, run_playbook
+from ansible_support import ansible_env, run_many, run_playbook
 
 from pdc import paths
 from pdc.controls import load_catalog
 
 # area -> (the fact its guard sets, the control-id prefix of its tasks)
-GUARDS = {"ssh": ("pdc_guard_ssh", "PDC-SSH-"), "pam": ("pdc_guard_pam", "PDC-PAM-"),
-          "firewall": ("pdc_guard_firewall", "PDC-FW-"), "bastion": ("pdc_guard_bastion", "PDC-BAS-")}
+GUARDS = {"ssh": ("ssh_guard_passed", "PDC-SSH-"), "pam": ("baseline_pam_guard_passed", "PDC-PAM-"),
+          "firewall": ("firewall_guard_passed", "PDC-FW-"), "bastion": ("bastion_guard_passed", "PDC-BAS-")}
 READ_ONLY = {"ansible.builtin.assert", "ansible.builtin.set_fact", "ansible.builtin.meta",
              "ansible.builtin.include_tasks", "ansible.builtin.include_vars", "ansible.builtin.find"}
-LISTED = re.compile(r"^\s+(?P<role>[\w]+) : (?P<name>.+?)\tTAGS: \[(?P<tags>[^\]]*)\]$")
+LISTED = re.compile(r"^\s+(?P<name>\w+ : .+?)\tTAGS: \[(?P<tags>[^\]]*)\]$")  # role : task name
 ID = re.compile(r"PDC-[A-Z]{2,4}-[0-9]{3}")
 
 
@@ -105,8 +110,12 @@ def area_tags() -> list[str]:
     return sorted(ids) + sorted({c.tag for c in catalog.controls if c.id.startswith(prefixes)})
 
 
-def listed_plays(output: str) -> list[list[tuple[str, list[str]]]]:
-    plays: list[list[tuple[str, list[str]]]] = []
+Plays = list[list[tuple[str, list[str]]]]
+
+
+def listed_plays(output: str) -> Plays:
+    """The plays of a real `ansible-playbook --list-tasks` output: (task name, tags) each."""
+    plays: Plays = []
     for line in output.splitlines():
         if line.lstrip().startswith("play #"):
             plays.append([])
@@ -115,12 +124,28 @@ def listed_plays(output: str) -> list[list[tuple[str, list[str]]]]:
     return plays
 
 
-def unguarded(output: str) -> list[str]:
+def api_listings(inventory: Path, selections: list[dict]) -> list[Plays]:
+    """The same listing for many selections, through Ansible's API in one process (list_tasks.py)."""
+    import subprocess
+
+    script = Path(__file__).with_name("list_tasks.py")
+    run = subprocess.run([sys.executable, str(script), str(inventory), "playbooks/site.yml", json.dumps(selections)],
+                         cwd=paths.ROOT, env=ansible_env(), capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return [[[(name, tags) for name, tags in play] for play in listing] for listing in json.loads(run.stdout)]
+
+
+def _names(play) -> list[str]:
+    """The listed task names without their `role : ` prefix, as the role files name them."""
+    return [name.split(" : ", 1)[-1] for name, _ in play]
+
+
+def unguarded(plays: Plays) -> list[str]:
     """Changing tasks listed without their area's guard (both tasks) earlier in the same play."""
     changing, guards = guarded_tasks(), guard_tasks()
     missing = []
-    for play in listed_plays(output):
-        names = [name for name, _ in play]
+    for play in plays:
+        names = _names(play)
         for i, name in enumerate(names):
             if name in changing and not set(guards[changing[name]]) <= set(names[:i]):
                 missing.append(name)
@@ -150,39 +175,42 @@ def test_guards_are_tagged_always_only():
 
 
 @pytest.fixture(scope="module")
-def tag_listings(model_inventory):
+def tag_listings(model_inventory) -> dict[str, Plays]:
     tags = area_tags()
-    runs = run_many([["-i", str(model_inventory), "playbooks/site.yml", "--list-tasks", "--tags", tag]
-                     for tag in tags])
-    return dict(zip(tags, runs, strict=True))
+    return dict(zip(tags, api_listings(model_inventory, [{"tags": [t]} for t in tags]), strict=True))
+
+
+def test_the_api_listing_is_the_cli_listing(model_inventory, tag_listings):
+    # one id per area, and an area tag: Ansible's CLI lists exactly what list_tasks.py lists
+    sample = [next(t for t in tag_listings if t.startswith(prefix)) for _, prefix in GUARDS.values()] + ["ssh"]
+    runs = run_many([["-i", str(model_inventory), "playbooks/site.yml", "--list-tasks", "--tags", t] for t in sample])
+    for tag, run in zip(sample, runs, strict=True):
+        assert run.returncode == 0, run.stderr
+        assert listed_plays(run.stdout) == tag_listings[tag], tag
 
 
 def test_list_tasks_shows_the_guards_under_every_area_tag(tag_listings):
     changing = guarded_tasks()
     assert len(tag_listings) >= 20  # 9 ssh, 4 pam, 5 firewall, 2 bastion ids, plus area tags
-    for tag, run in tag_listings.items():
-        assert run.returncode == 0, run.stderr
-        listed = [name for play in listed_plays(run.stdout) for name, _ in play]
+    for tag, plays in tag_listings.items():
+        listed = [name for play in plays for name in _names(play)]
         assert any(name in changing for name in listed), f"--tags {tag} selects no changing task"
-        assert unguarded(run.stdout) == [], f"--tags {tag}: {unguarded(run.stdout)} run without the guard"
+        assert unguarded(plays) == [], f"--tags {tag}: {unguarded(plays)} run without the guard"
 
 
 def test_skip_tags_cannot_drop_a_guard_and_keep_a_changing_task(model_inventory):
-    full = run_playbook("-i", str(model_inventory), "playbooks/site.yml", "--list-tasks")
-    assert full.returncode == 0, full.stderr
     guard_names = {n for names in guard_tasks().values() for n in names}
-    guard_tags = {t for play in listed_plays(full.stdout) for name, tags in play if name in guard_names
+    skips = sorted({"ssh", "pam", "firewall", "bastion"} | {cid for name in guard_names for cid in ID.findall(name)})
+    full, *skipped = api_listings(model_inventory, [{}] + [{"skip_tags": [t]} for t in skips])
+    guard_tags = {t for play in full for name, tags in play if name.split(" : ", 1)[-1] in guard_names
                   for t in tags}
-    assert guard_tags == {"always"}  # nothing but `always` can select or skip a guard
     # By Ansible's semantics only `--skip-tags always` can now drop a guard (proven fail-closed
-    # below); the area tags and the ids the guards used to carry are checked for real all the same.
-    skips = sorted({"ssh", "pam", "firewall", "bastion"}
-                   | {cid for name in guard_names for cid in ID.findall(name)})
-    runs = run_many([["-i", str(model_inventory), "playbooks/site.yml", "--list-tasks", "--skip-tags", t]
-                     for t in skips])
-    for tag, run in zip(skips, runs, strict=True):
-        assert run.returncode == 0, run.stderr
-        assert unguarded(run.stdout) == [], f"--skip-tags {tag}: {unguarded(run.stdout)} without the guard"
+    # below); the area tags and the ids named in the guards are checked one by one all the same.
+    assert guard_tags == {"always"}
+    for tag, plays in zip(skips, skipped, strict=True):
+        assert unguarded(plays) == [], f"--skip-tags {tag}: {unguarded(plays)} without the guard"
+    # and without any selection, every changing task is listed after its guard
+    assert unguarded(full) == [] and {n for play in full for n in _names(play)} >= set(guarded_tasks())
 
 
 @pytest.mark.parametrize(("tag", "area"), [("PDC-SSH-002", "sshd"), ("PDC-FW-004", "firewall"),
