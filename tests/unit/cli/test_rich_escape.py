@@ -82,3 +82,19 @@ def test_lab_status_prints_markup_in_names_as_text(monkeypatch):
     result = CliRunner().invoke(main, ["lab", "status", "haiduong"])
     assert result.exit_code == 0, result.output + repr(result.exception)
     assert "h[/dim]1" in result.output and "10.0.0.1 [bold]" in result.output
+
+
+def test_plan_summary_prints_markup_in_tenant_names_as_text():
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from pdc.cli.plan import _print_summary
+
+    tenant = "tthc[/dim]x"
+    environment = SimpleNamespace(name="env[bold]", systems=[SimpleNamespace(id=tenant, level=3)])
+    summary = {tenant: Counter({"openstack:networking/network:Network": 2}), "(stack)": Counter()}
+    buffer = io.StringIO()
+    _print_summary(Console(file=buffer, width=400, color_system=None), environment, summary)
+    out = buffer.getvalue()
+    assert "Plan for env[bold]" in out
+    assert tenant in out
