@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from ipaddress import IPv4Address, ip_address
 from pathlib import Path
 
@@ -49,6 +50,8 @@ options:
 """
 
 HOST_FILE = "hosts.pdc.yml"
+# admin_user becomes ansible_user, which reaches ssh's argv: a plain POSIX user name only
+USER_NAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 
 
 class InventoryModule(BaseInventoryPlugin):
@@ -66,6 +69,10 @@ class InventoryModule(BaseInventoryPlugin):
             raise AnsibleParserError(f"{path}: the pdc package is not importable ({exc}); run Ansible from "
                                      "the project's .venv (make setup)") from exc
         env_dir = Path(path).resolve().parent
+        admin_user = self.get_option("admin_user")
+        if not isinstance(admin_user, str) or not USER_NAME.fullmatch(admin_user):
+            raise AnsibleParserError(f"{path}: admin_user is {admin_user!r}, not a user name "
+                                     "([a-z_][a-z0-9_-], at most 32 characters)")
         try:
             env = load_environment(env_dir)
         except InvalidEnvironment as exc:

@@ -1,5 +1,7 @@
 """A saved `pulumi stack output --json` is untrusted: its addresses must be IPv4 inside the plan (issue 13, item 4).
 
+The inventory file's admin_user, which becomes ansible_user, must be a plain user name too.
+
 Each case runs the real ``ansible-inventory`` on a model-sourced copy of haiduong whose
 ``hosts.pdc.yml`` names a saved outputs file.
 """
@@ -64,3 +66,12 @@ def test_an_address_outside_the_hosts_planned_subnet_is_refused(tmp_path, host):
         assert run.returncode != 0
         assert f"hosts.{name}.address is {value!r}: outside {name}'s planned" in run.stderr.replace("\n", " ")
         assert str(subnet) in run.stderr
+
+
+@pytest.mark.parametrize("user", ["x -oProxyCommand=id", "admin\n", "Root"])
+def test_an_admin_user_that_is_not_a_user_name_is_refused(tmp_path, user):
+    folder = make_model_inventory(tmp_path / "haiduong", f"admin_user: {json.dumps(user)}\n")
+    run = subprocess.run([str(ANSIBLE_INVENTORY), "-i", str(folder), "--list"], cwd=paths.ROOT,
+                         env=ansible_env(), capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0
+    assert f"hosts.pdc.yml: admin_user is {user!r}, not a user name" in run.stderr.replace("\n", " ")
