@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 from functools import cache
 from pathlib import Path
@@ -126,8 +127,6 @@ def listed_plays(output: str) -> Plays:
 
 def api_listings(inventory: Path, selections: list[dict]) -> list[Plays]:
     """The same listing for many selections, through Ansible's API in one process (list_tasks.py)."""
-    import subprocess
-
     script = Path(__file__).with_name("list_tasks.py")
     run = subprocess.run([sys.executable, str(script), str(inventory), "playbooks/site.yml", json.dumps(selections)],
                          cwd=paths.ROOT, env=ansible_env(), capture_output=True, text=True, timeout=120)
