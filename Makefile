@@ -7,6 +7,8 @@ STAMP := $(VENV)/.setup-done
 ENV ?= lab
 STACK ?= lab
 TIER_RUN := scripts/run-tier
+# Dry run unless APPLY is exactly 1: APPLY=0, APPLY=no or APPLY= must never apply.
+APPLYING := $(if $(filter-out 1,$(APPLY)),,$(filter 1,$(APPLY)))
 
 .PHONY: setup demo test test-unit test-integration test-kernel test-e2e test-pending lint validate show plan \
         preview up lab-up lab-down lab-status wan-render wan-backup wan-diff wan-push wan-verify \
@@ -88,16 +90,16 @@ wan-diff: setup
 	@$(PDC) wan diff $(ENV)
 
 wan-push: setup
-	@$(PDC) wan push $(ENV) $(if $(APPLY),--apply --yes)
+	@$(PDC) wan push $(ENV) $(if $(APPLYING),--apply --yes)
 
 wan-verify: setup
 	@$(PDC) wan verify $(ENV)
 
 harden: setup
-	@$(BIN)/ansible-playbook -i inventories/$(ENV) playbooks/harden.yml $(if $(APPLY),,--check --diff)
+	@$(BIN)/ansible-playbook -i inventories/$(ENV) playbooks/harden.yml $(if $(APPLYING),,--check --diff)
 
 site: setup
-	@$(BIN)/ansible-playbook -i inventories/$(ENV) playbooks/site.yml $(if $(APPLY),,--check --diff)
+	@$(BIN)/ansible-playbook -i inventories/$(ENV) playbooks/site.yml $(if $(APPLYING),,--check --diff)
 
 audit: setup
 	@$(PDC) audit $(ENV)

@@ -26,6 +26,7 @@ def audit(env: str, limit: str | None, report_dir: Path | None, workers: int | N
           verbose: bool, brief: bool) -> None:
     """Check every catalog control on the hosts of ENV; exit 1 if a required control fails."""
     from rich.console import Console
+    from rich.markup import escape
 
     from pdc.audit import runner, summary
     from pdc.audit.catalog import catalog
@@ -42,7 +43,7 @@ def audit(env: str, limit: str | None, report_dir: Path | None, workers: int | N
     try:
         hosts = runner.select_hosts(environment, limit)
     except runner.NoHosts as exc:
-        err.print(f"[bold red]{exc}[/]", markup=True)
+        err.print(f"[bold red]{escape(str(exc))}[/]")
         sys.exit(1)
     report_dir = report_dir or Path("reports") / "audit" / environment.name
     code, results = runner.run(environment, hosts, report_dir.resolve(), workers, opt_in, quiet=not verbose)

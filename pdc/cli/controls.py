@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pdc import paths
@@ -47,7 +48,7 @@ def list_(level: int | None, role: str | None, tag: str | None, as_json: bool) -
     for column in ("id", "title", "sev", "level", "role/tag", "kernel", "status"):
         table.add_column(column)
     for c in items:
-        table.add_row(c.id, c.title, c.severity, str(c.min_level), f"{c.role}/{c.tag}",
+        table.add_row(c.id, escape(c.title), c.severity, str(c.min_level), escape(f"{c.role}/{c.tag}"),
                       "yes" if c.kernel else "", c.status)
     Console().print(table)
 

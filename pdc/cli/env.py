@@ -7,6 +7,7 @@ from collections import Counter
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pdc.cli.errors import exit_invalid
@@ -41,14 +42,15 @@ def show(env: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(environment.to_json(), ensure_ascii=False, indent=2))
         return
+    # names and ids come from the environment (untrusted): escaped, so `[/dim]` in a name is text
     console = Console()
-    systems = Table(title=f"{environment.name}: systems", title_justify="left")
+    systems = Table(title=f"{escape(environment.name)}: systems", title_justify="left")
     for column in ("id", "name", "level", "zones", "hosts"):
         systems.add_column(column)
     hosts_per_system = Counter(h.system.id for h in environment.hosts)
     for s in environment.systems:
         zones = ", ".join(f"{z} {n}" for z, n in environment.zone_subnets(s).items())
-        systems.add_row(s.id, f"{s.name_vi}\n[dim]{s.name_en}[/]", str(s.level), zones,
+        systems.add_row(escape(s.id), f"{escape(s.name_vi)}\n[dim]{escape(s.name_en)}[/]", str(s.level), escape(zones),
                         str(hosts_per_system[s.id]))
     console.print(systems)
 

@@ -64,15 +64,18 @@ def status(env: str, as_json: bool) -> None:
         click.echo(json.dumps(result, indent=2))
         raise SystemExit(code)
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"lab {environment.name}")
+    # names from the environment, addresses from the lab's state: printed as text, never as markup
+    table = Table(title=f"lab {escape(environment.name)}")
     for column in ("kind", "name", "address", "reachable"):
         table.add_column(column)
     for kind, items in result.items():
         for item in items:
             ok = "[green]yes" if item["reachable"] else "[red]no" if item["started"] else "[dim]not started"
-            table.add_row(kind[:-1] if kind == "hosts" else "switch", item["name"], item["address"], ok)
+            table.add_row(kind[:-1] if kind == "hosts" else "switch", escape(str(item["name"])),
+                          escape(str(item["address"])), ok)
     Console().print(table)
     raise SystemExit(code)
 

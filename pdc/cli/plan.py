@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pdc.cli.env import load_or_exit
@@ -33,7 +34,8 @@ def plan(env: str, json_out: str | None) -> None:
     """
     environment = load_or_exit(env)
     if environment.settings.openstack is None:
-        Console(stderr=True).print(f"[bold red]{environment.root / 'environment.yml'}: no 'openstack:' section[/]"
+        where = escape(str(environment.root / "environment.yml"))
+        Console(stderr=True).print(f"[bold red]{where}: no 'openstack:' section[/]"
                                    " (external_network and volume types are needed to plan tenants)")
         sys.exit(1)
     from pdc.plan import plan as make_plan  # Pulumi is heavy: import only when planning
@@ -48,7 +50,7 @@ def plan(env: str, json_out: str | None) -> None:
             click.echo(text)
         else:
             Path(json_out).write_text(text + "\n", encoding="utf-8")
-            console.print(f"plan written to {json_out}")
+            console.print(f"plan written to {json_out}", markup=False)
 
     _print_summary(console, environment, result.summary())
 
@@ -75,14 +77,15 @@ def _print_summary(console: Console, environment, summary: dict[str, Counter]) -
     total: Counter = Counter()
     for counts in summary.values():
         total.update(counts)
-    table = Table(title=f"Plan for {environment.name}: resources to create, by tenant", title_justify="left")
+    # tenant ids come from the environment: escaped, so markup in them prints as text
+    table = Table(title=f"Plan for {escape(environment.name)}: resources to create, by tenant", title_justify="left")
     table.add_column("resource type")
     for tenant in tenants:
-        label = f"{tenant}\nlevel {levels[tenant]}" if tenant in levels else tenant
+        label = f"{escape(tenant)}\nlevel {levels[tenant]}" if tenant in levels else escape(tenant)
         table.add_column(label, justify="right")
     table.add_column("total", justify="right", style="bold")
     for rtype in sorted(total, key=_short):
-        table.add_row(_short(rtype), *[str(summary[t].get(rtype, "")) for t in tenants], str(total[rtype]))
+        table.add_row(escape(_short(rtype)), *[str(summary[t].get(rtype, "")) for t in tenants], str(total[rtype]))
     table.add_row("[bold]total", *[f"[bold]{sum(summary[t].values())}" for t in tenants],
                   str(sum(total.values())), end_section=True)
     console.print(table)

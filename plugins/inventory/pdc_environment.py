@@ -7,13 +7,17 @@ from one of two sources, named in the ``hosts.pdc.yml`` file next to the environ
   ``pdc lab up``): the hosts that are up, with the lab's SSH key and known_hosts.
 - ``source: model``: production; addresses from the model, overridden by a saved
   ``pulumi stack output --json`` file (``pulumi_outputs``, or env var PDC_PULUMI_OUTPUTS) whose
-  output ``hosts`` is {hostname: {address, system, level, zone, groups}}.
+  output ``hosts`` is {hostname: {address, system, level, zone, groups}}. That file is untrusted:
+  every address must be an IPv4 address inside the host's planned zone subnet (it becomes
+  ansible_host, which reaches ssh), or the inventory fails naming the file, key and value.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+from ipaddress import IPv4Address, ip_address
 from pathlib import Path
 
 from ansible.errors import AnsibleParserError
@@ -46,6 +50,8 @@ options:
 """
 
 HOST_FILE = "hosts.pdc.yml"
+# admin_user becomes ansible_user, which reaches ssh's argv: a plain POSIX user name only
+USER_NAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 
 
 class InventoryModule(BaseInventoryPlugin):
@@ -63,6 +69,10 @@ class InventoryModule(BaseInventoryPlugin):
             raise AnsibleParserError(f"{path}: the pdc package is not importable ({exc}); run Ansible from "
                                      "the project's .venv (make setup)") from exc
         env_dir = Path(path).resolve().parent
+        admin_user = self.get_option("admin_user")
+        if not isinstance(admin_user, str) or not USER_NAME.fullmatch(admin_user):
+            raise AnsibleParserError(f"{path}: admin_user is {admin_user!r}, not a user name "
+                                     "([a-z_][a-z0-9_-], at most 32 characters)")
         try:
             env = load_environment(env_dir)
         except InvalidEnvironment as exc:
@@ -153,17 +163,39 @@ class InventoryModule(BaseInventoryPlugin):
             return {}
         try:
             hosts = json.loads(outputs_path.read_text())["hosts"]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
             raise AnsibleParserError(f"{outputs_path}: not a `pulumi stack output --json` with a 'hosts' "
                                      f"output ({exc})") from exc
+        if not isinstance(hosts, dict):
+            raise AnsibleParserError(f"{outputs_path}: output 'hosts' is {type(hosts).__name__}, not a mapping "
+                                     "of host name to {address, system, zone, level}")
         known = {h.name: h for h in env.hosts}
         for name, item in hosts.items():
             host = known.get(name)
             if host is None:
-                raise AnsibleParserError(f"{outputs_path}: host {name} is not in the {env.name} model "
+                raise AnsibleParserError(f"{outputs_path}: host {name!r} is not in the {env.name} model "
                                          "(stack and model disagree: run the stack again or fix systems.yml)")
+            if not isinstance(item, dict):
+                raise AnsibleParserError(f"{outputs_path}: hosts.{name} is {item!r}, not a mapping")
             for key, expected in (("system", host.system.id), ("zone", host.zone), ("level", host.level)):
                 if key in item and item[key] != expected:
-                    raise AnsibleParserError(f"{outputs_path}: {name}.{key} is {item[key]!r}, the model says "
+                    raise AnsibleParserError(f"{outputs_path}: hosts.{name}.{key} is {item[key]!r}, the model says "
                                              f"{expected!r}")
+            if "address" in item:
+                _check_address(env, host, item["address"], f"{outputs_path}: hosts.{name}.address")
         return hosts
+
+
+def _check_address(env, host, value, where: str) -> None:
+    """The saved address must be a plain IPv4 address of the host's planned zone subnet (no options,
+    no second word, nothing outside the plan): it becomes ansible_host, which reaches ssh."""
+    subnet = env.zone_subnet(host.system, host.zone)
+    try:
+        address = ip_address(value) if isinstance(value, str) else None
+    except ValueError:
+        address = None
+    if not isinstance(address, IPv4Address) or str(address) != value:
+        raise AnsibleParserError(f"{where} is {value!r}: not an IPv4 address")
+    if address not in subnet or address in (subnet.network_address, subnet.broadcast_address):
+        raise AnsibleParserError(f"{where} is {value!r}: outside {host.name}'s planned {host.zone} subnet "
+                                 f"{subnet} (systems.yml)")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ipaddress import ip_address, ip_network
+import shlex
+from ipaddress import IPv4Address, ip_address, ip_network
 
 
 def ip_in_any(address: str, networks: list[str]) -> bool:
@@ -19,6 +20,19 @@ def ip_family(networks: list[str], version: int) -> list[str]:
     return [str(n) for n in networks if ip_network(str(n), strict=False).version == int(version)]
 
 
+def is_ipv4(value) -> bool:
+    """True when ``value`` is exactly a dotted-quad IPv4 address (no spaces, no options after it)."""
+    try:
+        return isinstance(ip_address(str(value)), IPv4Address) and str(value) == str(ip_address(str(value)))
+    except ValueError:
+        return False
+
+
+def split_args(value) -> list[str]:
+    """ssh arguments the inventory plugin wrote as one string, split as a POSIX shell would (no shell runs)."""
+    return shlex.split(str(value or ""))
+
+
 class FilterModule:
     def filters(self):
-        return {"ip_in_any": ip_in_any, "ip_family": ip_family}
+        return {"ip_in_any": ip_in_any, "ip_family": ip_family, "is_ipv4": is_ipv4, "split_args": split_args}

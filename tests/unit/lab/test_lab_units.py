@@ -123,12 +123,13 @@ def test_inventory_for_production_comes_from_the_model(haiduong):
 
 def test_inventory_uses_saved_pulumi_outputs(tmp_path, haiduong):
     host = haiduong.hosts[0]
-    outputs = {"hosts": {host.name: {"address": "10.200.0.7", "system": host.system.id, "zone": host.zone,
+    address = str(haiduong.zone_subnet(host.system, host.zone).network_address + 200)  # inside the plan
+    outputs = {"hosts": {host.name: {"address": address, "system": host.system.id, "zone": host.zone,
                                      "level": host.level, "groups": host.ansible_groups}}}
     path = tmp_path / "outputs.json"
     path.write_text(json.dumps(outputs))
     data = _inventory(paths.INVENTORIES / "haiduong", {"PDC_PULUMI_OUTPUTS": str(path)})
-    assert _plain(data["_meta"]["hostvars"][host.name]["ansible_host"]) == "10.200.0.7"
+    assert _plain(data["_meta"]["hostvars"][host.name]["ansible_host"]) == address
     other = haiduong.hosts[1]
     assert _plain(data["_meta"]["hostvars"][other.name]["ansible_host"]) == str(other.address)
 
