@@ -17,7 +17,7 @@ def write(tmp_path, text):
     return path
 
 
-def test_live_waiver_waives_matching_without_devices(tmp_path):
+def test_live_waiver_waives_matching_hosts_only(tmp_path):
     path = write(tmp_path, """
 waivers:
   - control: PDC-FW-003
