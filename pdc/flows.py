@@ -133,7 +133,7 @@ def _service_flows(env: Environment, name: str, service: Service) -> list[Flow]:
     by_zone: dict[tuple[str, str], list[Host]] = {}
     for host in _served_hosts(env, service):
         by_zone.setdefault((host.system.id, host.zone), []).append(host)
-    for (system_id, zone), hosts in by_zone.items():
+    for (_, zone), hosts in by_zone.items():
         system = hosts[0].system
         sources = _sources(env, service.reachable_from, system, zone)
         servers = tuple(Server(h.name, h.address, host=h) for h in hosts)

@@ -10,8 +10,8 @@ from itertools import combinations
 
 import pytest
 
-from pdc.flows import flows
 from pdc.environment import InvalidEnvironment, load_environment
+from pdc.flows import flows
 
 
 def pdc(*args: str) -> subprocess.CompletedProcess:
