@@ -176,12 +176,15 @@ def _sources(env: Environment, entries: list[str], system: System | None = None,
             out.append(Source(env.zone_subnet(env.system(system_id), other), entry))
         else:
             out.append(Source(IPv4Network(entry), entry))
-    seen: set[IPv4Network] = set()
-    unique = []
+    # a network inside another source adds nothing (infra/mgmt inside the tenants); a zone of
+    # the server's own system stays, as security groups reference it by group
+    unique: list[Source] = []
     for source in out:
-        if source.network not in seen:
-            seen.add(source.network)
-            unique.append(source)
+        if any(u.network == source.network for u in unique):
+            continue
+        if not source.zone and any(o.network != source.network and source.network.subnet_of(o.network) for o in out):
+            continue
+        unique.append(source)
     return tuple(unique)
 
 
