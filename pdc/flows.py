@@ -14,7 +14,6 @@ that zone), or by the WAN devices, or by literal addresses.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
@@ -113,14 +112,12 @@ class Flows:
         return [f for f in self.all if f.system is system and any(s.zone == zone for s in f.sources)]
 
 
-_CACHE: weakref.WeakKeyDictionary[Environment, Flows] = weakref.WeakKeyDictionary()
-
-
 def flows(env: Environment) -> Flows:
-    """The flows of an environment, derived once per loaded environment."""
-    found = _CACHE.get(env)
+    """The flows of an environment, derived once per loaded environment (kept on it, so they live
+    and die with it; a loaded environment is never edited)."""
+    found = vars(env).get("_flows")
     if found is None:
-        found = _CACHE[env] = Flows(env)
+        found = vars(env)["_flows"] = Flows(env)
     return found
 
 
