@@ -130,6 +130,9 @@ def test_only_role_services_reachable(target, item, facts, evidence):
     proto, port, sources = item.value
     rules = _accepting(chains, proto, port)
     evidence(f"{proto}/{port} rules: " + ("; ".join(r.describe() for r in rules) or "none"))
+    if sources == []:  # served here, but its flow admits no network (an app tier without a DMZ)
+        assert not rules, f"{proto}/{port} is accepted though no network may reach it"
+        return
     assert rules, f"{proto}/{port} is not accepted"
     if sources is not None:
         evidence("allowed from (environment): " + ", ".join(map(str, sources)))
