@@ -41,7 +41,7 @@ class Reporter:
 
 def check_environment(env: Environment) -> list[SourceError]:
     report = Reporter(env)
-    for check in (_plan, _shared_services, _systems, _system_addresses, _sites, _site_vlans, _openstack):
+    for check in (_plan, _shared_services, _services, _systems, _system_addresses, _sites, _site_vlans, _openstack):
         check(env, report)
     return report.errors
 
@@ -102,16 +102,11 @@ def _plan(env: Environment, report: Reporter) -> None:
 def _shared_services(env: Environment, report: Reporter) -> None:
     services = env.settings.shared_services
     groups = {f"{s.id}/{g.name}" for s in env.systems for g in s.vm_groups}
-    for name in ("ntp", "dns", "soc_collector", "bastion"):
-        endpoint = getattr(services, name)
-        path = ("shared_services", name)
-        if bool(endpoint.group) == bool(endpoint.addresses):
-            report(ENV, path, "give exactly one of 'group' (system/vm-group) or 'addresses'")
-        elif endpoint.group and endpoint.group not in groups:
-            report(ENV, path + ("group",), f"unknown VM group {endpoint.group!r}")
-    if services.soc_collector.port is None:
-        report(ENV, ("shared_services", "soc_collector"),
-               "needs a port: the switches' logging lines and the hosts' rsyslog forward to it")
+    endpoint, path = services.bastion, ("shared_services", "bastion")
+    if bool(endpoint.group) == bool(endpoint.addresses):
+        report(ENV, path, "give exactly one of 'group' (system/vm-group) or 'addresses'")
+    elif endpoint.group and endpoint.group not in groups:
+        report(ENV, path + ("group",), f"unknown VM group {endpoint.group!r}")
     systems = {s.id: s for s in env.systems}
     for i, item in enumerate(services.management):
         path = ("shared_services", "management", i)
@@ -126,6 +121,44 @@ def _shared_services(env: Environment, report: Reporter) -> None:
             report(ENV, path, f"unknown system {system_id!r}")
         elif zone not in systems[system_id].zones:
             report(ENV, path, f"system {system_id!r} has no zone {zone!r}")
+
+
+# Services whose clients are every host: without a server, nothing would be configured to send.
+NEEDS_SERVER = ("syslog", "ntp", "dns")
+
+
+def _services(env: Environment, report: Reporter) -> None:
+    services = env.settings.services
+    groups = {f"{s.id}/{g.name}" for s in env.systems for g in s.vm_groups}
+    systems = {s.id: s for s in env.systems}
+    known_roles = {p.name for p in paths.ROLES.iterdir() if p.is_dir()} if paths.ROLES.is_dir() else set()
+    for name in type(services).model_fields:
+        service = getattr(services, name)
+        base = ("services", name)
+        for field in ("protocols", "ports"):
+            values = getattr(service, field)
+            for i in _duplicates(values):
+                report(ENV, base + (field, i), f"{values[i]!r} listed twice")
+        by = service.served_by
+        if not (by.groups or by.roles or by.zones or by.addresses or by.all_hosts or by.wan_devices):
+            report(ENV, base + ("served_by",), "names no server: give groups, roles, zones, addresses, "
+                                               "all_hosts or wan_devices")
+        for i, ref in enumerate(by.groups):
+            if ref not in groups:
+                report(ENV, base + ("served_by", "groups", i), f"unknown VM group {ref!r}")
+        for i, role in enumerate(by.roles):
+            if role not in known_roles:
+                report(ENV, base + ("served_by", "roles", i), f"unknown role {role!r} (no roles/{role}/)")
+        if name in NEEDS_SERVER and not (by.groups or by.addresses or by.roles or by.zones or by.all_hosts):
+            report(ENV, base + ("served_by",), "needs a host or an address: every host and switch sends to it")
+        for i, entry in enumerate(service.reachable_from):
+            if "/" not in entry or entry[0].isdigit():
+                continue
+            system_id, zone = entry.split("/", 1)
+            if system_id not in systems:
+                report(ENV, base + ("reachable_from", i), f"unknown system {system_id!r}")
+            elif zone not in systems[system_id].zones:
+                report(ENV, base + ("reachable_from", i), f"system {system_id!r} has no zone {zone!r}")
 
 
 # ------------------------------------------------------------------ systems.yml

@@ -148,9 +148,9 @@ class Environment:
         system_id, group_name = ref.split("/", 1)
         return [h for h in self.hosts if h.system.id == system_id and h.group.name == group_name]
 
-    def endpoint_addresses(self, service: str) -> list[IPv4Address]:
-        """Addresses of a shared service (ntp, dns, soc_collector, bastion)."""
-        endpoint = getattr(self.settings.shared_services, service)
+    def endpoint_addresses(self, name: str) -> list[IPv4Address]:
+        """Addresses of a shared_services endpoint (the bastion); services are in pdc.flows."""
+        endpoint = getattr(self.settings.shared_services, name)
         if endpoint.group:
             return [h.address for h in self.group_hosts(endpoint.group)]
         return list(endpoint.addresses)

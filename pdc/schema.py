@@ -129,19 +129,43 @@ def _management_source(value: str) -> str:
         raise PydanticCustomError(
             "ipv6_refused", "IPv6 is not supported here: the switches' VTY ACLs and the hosts' "
             "firewall sets are IPv4 only; give an IPv4 CIDR or a system/zone", {})
-    if len(value) <= 18 and _IPV4_CIDR.match(value):
+    if len(value) <= 18 and _IPV4_CIDR.fullmatch(value):
         try:
             IPv4Network(value)
         except ValueError as exc:
             raise PydanticCustomError("cidr", "not an IPv4 network: {why}", {"why": str(exc)}) from None
         return value
-    if len(value) <= 40 and _ZONE_REF.match(value):
+    if len(value) <= 40 and _ZONE_REF.fullmatch(value):
         return value
     raise PydanticCustomError(
         "management_source", "must be an IPv4 CIDR (10.99.0.0/30) or a system/zone reference (infra/mgmt)", {})
 
 
 ManagementSource = Annotated[str, StringConstraints(max_length=50), AfterValidator(_management_source)]
+
+# Who may reach a service: a named network of the model, a zone of the server's own system
+# (`own:front` is the tier in front of it: the DMZ for app, app else the DMZ for db), a
+# system/zone, or an IPv4 CIDR.
+FLOW_KEYWORDS = ("anywhere", "tenants", "wan_management", "management")
+OWN_ZONE = r"^own:(dmz|app|db|mgmt|front)$"
+
+
+def _flow_source(value: str) -> str:
+    if value in FLOW_KEYWORDS or (len(value) <= 10 and _OWN_ZONE.fullmatch(value)):
+        return value
+    if value.startswith("own:"):
+        raise PydanticCustomError("flow_source", "own: takes a zone (dmz, app, db, mgmt) or front", {})
+    try:
+        return _management_source(value)
+    except PydanticCustomError as exc:
+        if exc.type != "management_source":  # IPv6, host bits: that message is the precise one
+            raise
+        raise PydanticCustomError(
+            "flow_source", "must be one of {keywords}, own:<zone> (own:front, own:app, ...), a system/zone "
+            "reference or an IPv4 CIDR", {"keywords": ", ".join(FLOW_KEYWORDS)}) from None
+
+
+FlowSource = Annotated[str, StringConstraints(max_length=50), AfterValidator(_flow_source)]
 
 Zone = Literal["dmz", "app", "db", "mgmt"]
 Tier = Literal["dc", "district", "commune"]
@@ -166,6 +190,7 @@ PATTERN_HELP = {
 
 _IPV4_CIDR = re.compile(IPV4_CIDR)
 _ZONE_REF = re.compile(ZONE_REF)
+_OWN_ZONE = re.compile(OWN_ZONE)
 
 # Fixed order: a zone's subnet is its position in the system's block.
 ZONES: tuple[Zone, ...] = ("dmz", "app", "db", "mgmt")
@@ -212,11 +237,10 @@ class VlanPlan(Strict):
 
 
 class Endpoint(Strict):
-    """A service: either a VM group of the environment or literal addresses."""
+    """Where something runs: either a VM group of the environment or literal addresses."""
 
     group: VmGroupRef | None = None
     addresses: list[IPv4Addr] = Field(default_factory=list, max_length=16)
-    port: Port | None = None
 
 
 class PackageMirror(Strict):
@@ -226,9 +250,6 @@ class PackageMirror(Strict):
 
 class SharedServices(Strict):
     domain: DomainName
-    ntp: Endpoint
-    dns: Endpoint
-    soc_collector: Endpoint
     bastion: Endpoint
     management: list[ManagementSource] = Field(
         min_length=1, max_length=64, description="management CIDRs (IPv4), or system/zone references"
@@ -275,9 +296,40 @@ class OpenStackSettings(Strict):
     default_volume_type: OpenStackName = Field(description="volumes of systems below encrypted_from_level")
     encrypted_volume_type: OpenStackName = Field(description="volumes of systems at encrypted_from_level+")
     encrypted_from_level: Int = Field(3, ge=1, le=5)
-    app_ports: list[Port] = Field(
-        default_factory=lambda: [8080], min_length=1, max_length=32,
-        description="TCP ports the app zone serves the DMZ on")
+
+
+class ServedBy(Strict):
+    """Who serves a service; the parts add up (every host and the WAN devices, say)."""
+
+    groups: list[VmGroupRef] = Field(default_factory=list, max_length=32, description="system/vm-group")
+    roles: list[AnsibleName] = Field(default_factory=list, max_length=32, description="every host with the role")
+    zones: list[Zone] = Field(default_factory=list, max_length=4, description="every host in that zone")
+    addresses: list[IPv4Addr] = Field(default_factory=list, max_length=16, description="outside the model")
+    all_hosts: StrictBool = Field(False, description="every host of the environment")
+    wan_devices: StrictBool = Field(False, description="every WAN switch, on its management address")
+
+
+class Service(Strict):
+    """One service: what it speaks, who serves it and who may reach it (pdc.flows derives the rest)."""
+
+    protocols: list[Literal["tcp", "udp"]] = Field(min_length=1, max_length=2)
+    ports: list[Port] = Field(min_length=1, max_length=32)
+    served_by: ServedBy
+    reachable_from: list[FlowSource] = Field(min_length=1, max_length=64)
+    description: Description | None = None
+
+
+class Services(Strict):
+    """The services every engine renders from; the names are the ones people know."""
+
+    ssh: Service
+    syslog: Service
+    ntp: Service
+    dns: Service
+    https: Service
+    app: Service
+    postgresql: Service
+    snmp: Service
 
 
 class WaiverPolicy(Strict):
@@ -292,6 +344,7 @@ class EnvironmentFile(Strict):
     address_plan: AddressPlan
     vlan_plan: VlanPlan
     shared_services: SharedServices
+    services: Services
     quota_classes: dict[QuotaClassName, QuotaClass] = Field(min_length=1, max_length=64)
     flavors: dict[OpenStackName, Flavor] = Field(min_length=1, max_length=256)
     lab: LabSettings | None = None

@@ -56,6 +56,6 @@ def _yaml_kind(value: object) -> str:
 
 _STRICT_TYPES = {"int_type": "a whole number", "bool_type": "true or false", "date_type": "a date (YYYY-MM-DD)"}
 # our own types' errors (pdc.schema): the message is already in plain words
-_CUSTOM = {"text_not_one_line", "text_padded", "ipv6_refused", "cidr", "management_source", "url_port",
+_CUSTOM = {"text_not_one_line", "text_padded", "ipv6_refused", "cidr", "management_source", "flow_source", "url_port",
            "address_not_text", "string_too_long", "string_too_short"}
 _TYPE_TAGS = {"str", "int", "list[...]", "dict[...]", "Endpoint", "none", "is-instance[IPv4Address]"}

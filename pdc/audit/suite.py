@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
+from pdc.flows import flows
+
 ITEMS_ATTR = "_pdc_items"
 
 
@@ -60,39 +62,19 @@ def items(fn: Callable[[Target], list[Item]]):
 
 
 # ---------------------------------------------------------------- expectations from the model
-# The same derivation the roles get from the inventory plugin (pdc.hostvars), so the check
-# and the fix cannot disagree on an address.
-
-
-def host_vars(t: Target) -> dict:
-    from pdc.hostvars import environment_vars
-
-    return environment_vars(t.env, t.model)
+# Read from the environment's flows (pdc.flows), which the roles also render from, never from a
+# role's variables: a role that renders the wrong thing fails its check.
 
 
 def ntp_servers(t: Target) -> list[IPv4Address]:
     """The NTP servers a host syncs to (an NTP server does not list itself)."""
-    return [IPv4Address(a) for a in host_vars(t)["pdc_ntp_servers"] if IPv4Address(a) != t.model.address]
+    return [a for a in flows(t.env).server_addresses("ntp", without_devices=True) if a != t.model.address]
 
 
 def soc_collector(t: Target) -> tuple[list[IPv4Address], int]:
-    hv = host_vars(t)
-    return [IPv4Address(a) for a in hv["pdc_soc_collectors"]], int(hv["pdc_soc_collector_port"])
-
-
-def management_cidrs(t: Target) -> list[IPv4Network]:
-    return [IPv4Network(n) for n in host_vars(t)["pdc_management_cidrs"]]
-
-
-def environment_networks(t: Target) -> list[IPv4Network]:
-    """Every tenant network plus the management networks (what shared services may serve)."""
-    hv = host_vars(t)
-    return [IPv4Network(n) for n in hv["pdc_tenant_networks"] + hv["pdc_management_cidrs"]]
-
-
-def zone_subnet(t: Target, zone: str) -> IPv4Network | None:
-    subnet = host_vars(t)["pdc_zone_subnets"].get(zone)
-    return IPv4Network(subnet) if subnet else None
+    """Where hosts forward their logs: the syslog servers and the service's port."""
+    return (flows(t.env).server_addresses("syslog", without_devices=True),
+            t.env.settings.services.syslog.ports[0])
 
 
 def covered(net: IPv4Network, allowed: list[IPv4Network]) -> bool:

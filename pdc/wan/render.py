@@ -18,6 +18,7 @@ import markupsafe
 
 from pdc import paths
 from pdc.environment import Environment
+from pdc.flows import flows
 from pdc.schema import Site
 from pdc.wan import profiles
 from pdc.wan.credentials import Credentials
@@ -176,10 +177,7 @@ def context(env: Environment, site: Site, creds: Credentials) -> dict:
         "ospf_area": site.uplink.ospf_area if site.uplink else 0,
         "ospf_needed": routing == "ospf" or bool(ospf_children),
         "static_children": [d for d in downlinks.values() if d["routing"] == "static"],
-        "management_cidrs": env.management_cidrs,
-        "ntp_servers": env.endpoint_addresses("ntp"),
-        "syslog_servers": env.endpoint_addresses("soc_collector"),
-        "syslog_port": services.soc_collector.port,
+        **flow_context(env, site),
         "creds": creds.for_device(site.id),  # type-9 hashes salted per device
         # structural constants (not environment values): the default route and a host mask
         "default_net": IPv4Network("0.0.0.0/0"),
@@ -188,6 +186,26 @@ def context(env: Environment, site: Site, creds: Credentials) -> dict:
     }
     data["ctx"] = data  # macros take the whole context
     return data
+
+
+def flow_context(env: Environment, site: Site) -> dict:
+    """The device's part of the flows (pdc.flows): who may reach its VTY and SNMP, and the NTP
+    and syslog servers it may reach from its management address."""
+    view = flows(env)
+    mgmt = env.mgmt_ip(site)
+    served = {f.service: f.networks for f in view.device_inbound(site)}
+    syslog = env.settings.services.syslog
+    client_of = {name: view.server_addresses(name, without_devices=True) if view.may_reach(mgmt, name) else []
+                 for name in ("ntp", "syslog")}
+    return {
+        "vty_sources": served.get("ssh", []),
+        "snmp_sources": served.get("snmp", []),
+        "ntp_servers": client_of["ntp"],
+        "syslog_servers": client_of["syslog"],
+        "syslog_port": syslog.ports[0],
+        # a switch has no disk queue: UDP when the collector takes it (the device default), else TCP
+        "syslog_transport": "udp" if "udp" in syslog.protocols else "tcp",
+    }
 
 
 def render_site(env: Environment, site: Site, creds: Credentials, platform: str | None = None) -> str:

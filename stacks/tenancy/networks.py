@@ -8,6 +8,7 @@ import pulumi
 import pulumi_openstack as openstack
 
 from pdc.environment import Environment
+from pdc.flows import flows
 from pdc.schema import System
 
 from .cloud import Cloud
@@ -26,7 +27,7 @@ def build_networks(env: Environment, system: System, cloud: Cloud, tenant_id: pu
     opts = pulumi.ResourceOptions(parent=parent)
     topo = topology(system)
     subnets_by_zone = env.zone_subnets(system)
-    dns = [str(a) for a in env.endpoint_addresses("dns")]
+    dns = [str(a) for a in flows(env).server_addresses("dns", without_devices=True)]
     networks: dict[str, openstack.networking.Network] = {}
     for key, zones in topo.networks.items():
         net = openstack.networking.Network(

@@ -1,17 +1,13 @@
-"""Least-privilege security groups derived from the model: one baseline group every port
-gets (what every host needs), and one per zone.
+"""Least-privilege security groups rendered from the environment's flows (pdc.flows): one
+baseline group every port gets, and one per zone.
 
-Baseline:
-- SSH in only from the management CIDRs (shared_services.management);
-- out: syslog to the SOC collector, NTP and DNS to their servers, the package mirror.
-Zones, ingress:
-- DMZ: 443 and 80 (the redirect to HTTPS) from anywhere: the only rules open to 0.0.0.0/0;
-- app: its service ports (openstack.app_ports) only from the DMZ group;
-- db: database ports (from the roles of its VM groups) only from the zone in front of it
-  (app, else dmz) and from its own group (replication);
-- shared-service roles (SOC collector, NTP, DNS) from the tenant supernet and the WAN devices.
-Zones, egress (the default allow-all rules are deleted everywhere):
-- the next tier's ports (dmz -> app -> db); SSH from bastions into the tenants.
+Baseline (every host): ingress for what every host serves (SSH from its clients); egress to the
+servers of the services every host is a client of (syslog, NTP, DNS: their `reachable_from`
+holds the tenants) and to the package mirror.
+Zones: ingress for what the zone's hosts serve, from the networks the flow names, or from a
+zone's security group when the flow names a zone of the same system (own:front, own:db); egress
+to the zones of the same system this zone is a client of. The default allow-all rules are
+deleted everywhere. Bastions reach SSH in the tenants.
 """
 
 from __future__ import annotations
@@ -25,11 +21,12 @@ import pulumi
 import pulumi_openstack as openstack
 
 from pdc.environment import Environment
+from pdc.flows import Flow, flows
 from pdc.schema import System
 
 ANYWHERE = "0.0.0.0/0"
-ROLE_DB_PORTS = {"postgresql": [5432]}
-NTP, DNS, SSH = 123, 53, 22
+# URL schemes' well-known ports, for a mirror URL that names none
+SCHEME_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True)
@@ -51,25 +48,13 @@ def _hosts(addresses: list[IPv4Address]) -> list[str]:
     return [f"{a}/32" for a in dict.fromkeys(addresses)]
 
 
-def db_ports(system: System) -> list[int]:
-    ports = [p for g in system.vm_groups if g.zone == "db" for r in g.roles for p in ROLE_DB_PORTS.get(r, [])]
-    return sorted(set(ports))
-
-
-def upstream_of_db(system: System) -> str | None:
-    for zone in ("app", "dmz"):
-        if zone in system.zones:
-            return zone
-    return None
-
-
 def _mirror_rules(env: Environment) -> list[Rule]:
     """Egress to the package mirror: its address when the URL names one, else its port anywhere."""
     mirror = env.settings.shared_services.package_mirror
     out = []
     for url in dict.fromkeys((mirror.debian, mirror.security)):
         parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = parts.port or SCHEME_PORTS[parts.scheme]
         try:
             remote = f"{ip_address(parts.hostname)}/32"
         except ValueError:  # a DNS name: its address is not in the model
@@ -81,17 +66,38 @@ def _mirror_rules(env: Environment) -> list[Rule]:
 BASE = "base"  # the baseline group's key, next to the zone names
 
 
+def _ingress(flow: Flow) -> list[Rule]:
+    out = []
+    for source in flow.sources:
+        for proto in flow.protocols:
+            for port in flow.ports:
+                if source.zone:
+                    out.append(Rule("ingress", proto, port, remote_zone=source.zone,
+                                    why=f"{flow.service} from {source.label}"))
+                else:
+                    out.append(Rule("ingress", proto, port, str(source.network),
+                                    why=f"{flow.service} from {source.label}"))
+    return out
+
+
+def _every_host_serves(env: Environment) -> list[str]:
+    return [name for name in type(env.settings.services).model_fields
+            if getattr(env.settings.services, name).served_by.all_hosts]
+
+
 def base_rules(env: Environment) -> list[Rule]:
-    """What every host of every tenant needs: administration in, shared services out."""
-    services = env.settings.shared_services
-    rules = [Rule("ingress", "tcp", SSH, str(cidr), why="SSH from management")
-             for cidr in env.management_cidrs]
-    syslog_port = services.soc_collector.port or 514
-    for cidr in _hosts(env.endpoint_addresses("soc_collector")):
-        rules += [Rule("egress", proto, syslog_port, cidr, why="syslog to the SOC") for proto in ("udp", "tcp")]
-    rules += [Rule("egress", "udp", NTP, c, why="time") for c in _hosts(env.endpoint_addresses("ntp"))]
-    rules += [Rule("egress", proto, DNS, c, why="name resolution")
-              for c in _hosts(env.endpoint_addresses("dns")) for proto in ("udp", "tcp")]
+    """What every host of every tenant needs: what all hosts serve, in; shared services, out."""
+    view = flows(env)
+    rules: list[Rule] = []
+    for name in _every_host_serves(env):
+        service = view.service(name)
+        rules += [Rule("ingress", proto, port, str(n), why=f"{name} from {n}")
+                  for n in view.clients(name) for proto in service.protocols for port in service.ports]
+    for name in ("syslog", "ntp", "dns"):  # every host is a client of these (pdc.hostvars)
+        service = view.service(name)
+        rules += [Rule("egress", proto, port, cidr, why=f"{name} to its servers")
+                  for cidr in _hosts(view.server_addresses(name, without_devices=True))
+                  for proto in service.protocols for port in service.ports]
     rules += _mirror_rules(env)
     return list(dict.fromkeys(rules))
 
@@ -102,39 +108,20 @@ def group_rules(env: Environment, system: System, key: str) -> list[Rule]:
 
 def zone_rules(env: Environment, system: System, zone: str) -> list[Rule]:
     """Every rule of one zone's security group, deduplicated, in a stable order."""
-    services = env.settings.shared_services
-    groups = [g for g in system.vm_groups if g.zone == zone]
-    roles = {r for g in groups for r in g.roles}
-    served_from = [str(env.plan.tenants), str(env.plan.wan_management)]
+    view = flows(env)
+    every_host = set(_every_host_serves(env))
     rules: list[Rule] = []
-    if zone == "dmz":
-        rules += [Rule("ingress", "tcp", p, ANYWHERE, why="public web") for p in (443, 80)]
-        if "app" in system.zones:
-            rules += [Rule("egress", "tcp", p, remote_zone="app", why="to the app tier")
-                      for p in env.settings.openstack.app_ports]
-    if zone == "app" and "dmz" in system.zones:
-        rules += [Rule("ingress", "tcp", p, remote_zone="dmz", why="from the DMZ only")
-                  for p in env.settings.openstack.app_ports]
-    upstream = upstream_of_db(system)
-    if "db" in system.zones and upstream == zone:
-        rules += [Rule("egress", "tcp", p, remote_zone="db", why="to the database tier") for p in db_ports(system)]
-    if zone == "db":
-        for p in db_ports(system):
-            if upstream:
-                rules.append(Rule("ingress", "tcp", p, remote_zone=upstream, why=f"from {upstream} only"))
-            rules.append(Rule("ingress", "tcp", p, remote_zone="db", why="replication"))
-            rules.append(Rule("egress", "tcp", p, remote_zone="db", why="replication"))
-    if "soc_collector" in roles:
-        port = services.soc_collector.port or 514
-        rules += [Rule("ingress", proto, port, cidr, why="syslog from tenants and WAN devices")
-                  for proto in ("udp", "tcp") for cidr in served_from]
-    if "ntp_server" in roles:
-        rules += [Rule("ingress", "udp", NTP, cidr, why="NTP clients") for cidr in served_from]
-    if "dns_server" in roles:
-        rules += [Rule("ingress", proto, DNS, cidr, why="DNS clients")
-                  for proto in ("udp", "tcp") for cidr in served_from]
+    for flow in view.zone_inbound(system, zone):
+        if flow.service not in every_host:  # already in the baseline group
+            rules += _ingress(flow)
+    for flow in view.zone_outbound(system, zone):
+        rules += [Rule("egress", proto, port, remote_zone=flow.zone, why=f"{flow.service} to {flow.zone}")
+                  for proto in flow.protocols for port in flow.ports]
+    roles = {r for g in system.vm_groups if g.zone == zone for r in g.roles}
     if "bastion" in roles:
-        rules.append(Rule("egress", "tcp", SSH, str(env.plan.tenants), why="bastion into the tenants"))
+        ssh = view.service("ssh")
+        rules += [Rule("egress", proto, port, str(env.plan.tenants), why="bastion into the tenants")
+                  for proto in ssh.protocols for port in ssh.ports]
     return list(dict.fromkeys(rules))
 
 

@@ -7,6 +7,7 @@ import shlex
 
 import pytest
 
+from pdc.audit import expected
 from pdc.audit.facts import AUDIT_RULES, AUDIT_STATUS, RSYSLOG_CONF
 from pdc.audit.policy import setting
 from pdc.audit.suite import Item, active_lines, items, settings, soc_collector
@@ -104,12 +105,18 @@ def test_rsyslog_and_journald(target, item, facts, evidence):
     assert effective.get(item.id) == item.value, f"journald {item.id}={effective.get(item.id)}, expected {item.value}"
 
 
+def forward_protocol(t) -> str:
+    """Hosts forward over TCP (queued) when services.syslog takes it, else UDP."""
+    return "tcp" if "tcp" in t.env.settings.services.syslog.protocols else "udp"
+
+
 def _forward_items(t):
     addresses, port = soc_collector(t)
     if t.model is not None and t.model.address in addresses:
         na = "this host is the SOC collector"
         return [Item("forward action", na=na), Item("disk-assisted queue", na=na)]
-    out = [Item(f"forward to {a}:{port}/tcp", (str(a), port)) for a in addresses]
+    proto = forward_protocol(t)
+    out = [Item(f"forward to {a}:{port}/{proto}", (str(a), port)) for a in addresses]
     out += [Item("disk-assisted queue"), Item("rsyslog config valid")]
     out += [Item(f"connected to {a}:{port}", (str(a), port)) for a in addresses]
     return out
@@ -145,8 +152,9 @@ def test_forward_to_soc(target, item, facts, evidence):
         return
     address, port = item.value
     squash = [a.replace(" ", "") for a in actions]
-    assert any(f'target="{address}"' in a and f'port="{port}"' in a and 'protocol="tcp"' in a for a in squash), (
-        f"no TCP forward to the SOC collector {address}:{port}")
+    proto = forward_protocol(target)
+    assert any(f'target="{address}"' in a and f'port="{port}"' in a and f'protocol="{proto}"' in a for a in squash), (
+        f"no {proto} forward to the SOC collector {address}:{port}")
 
 
 def _log_items(t):
@@ -171,18 +179,26 @@ def test_log_file_mode_and_no_input(target, item, facts, evidence):
     assert not inputs and not listening, "this host accepts remote logs"
 
 
+def _collector_items(t):
+    """One listener per protocol and port the syslog flows give this host (hosts send TCP, switches UDP)."""
+    listeners = [(e.protocol, e.port) for e in expected.inbound(t.env, t.model) if e.service == "syslog"]
+    return [Item(f"listening {p}/{port}", (p, port)) for p, port in listeners] + [Item("one directory per host")]
+
+
 @pytest.mark.control("PDC-SOC-001")
-@items(lambda t: [Item("listening", soc_collector(t)[1]), Item("one directory per host")])
+@items(_collector_items)
 def test_soc_collector_receives(target, item, facts, evidence):
-    if item.id == "listening":
-        sockets = [s for s in facts.listening() if s["process"] == "rsyslogd" and s["proto"] == "tcp"]
-        evidence("rsyslogd TCP: " + (", ".join(f"{s['address']}:{s['port']}" for s in sockets) or "none"))
-        assert any(s["port"] == item.value for s in sockets), f"rsyslog does not listen on tcp/{item.value}"
+    if item.id.startswith("listening"):
+        proto, port = item.value
+        sockets = [s for s in facts.listening() if s["process"] == "rsyslogd" and s["proto"] == proto]
+        evidence(f"rsyslogd {proto}: " + (", ".join(f"{s['address']}:{s['port']}" for s in sockets) or "none"))
+        assert any(s["port"] == port for s in sockets), f"rsyslog does not listen on {proto}/{port}"
         return
     out = facts.run("ls -1 /var/log/remote/")
     dirs = out.stdout.split()
     evidence(f"/var/log/remote: {', '.join(dirs) or '(empty)'}")
-    senders = [h.name for h in target.env.hosts if h.name != target.name] if target.env else []
+    senders = [h.name for h in target.env.hosts if h.name != target.name] + [
+        site.id for site in target.env.sites] if target.env else []  # the switches log here too
     assert out.ok and dirs, "no per-host log directories under /var/log/remote"
     unknown = [d for d in dirs if senders and d not in senders and d != target.name]
     assert not unknown, f"directories not named after environment hosts: {unknown}"

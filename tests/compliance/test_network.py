@@ -7,22 +7,9 @@ from ipaddress import ip_address, ip_network
 
 import pytest
 
-from pdc.audit import nft
+from pdc.audit import expected, nft
 from pdc.audit.facts import CHRONY_SOURCES, NFT_TEXT
-from pdc.audit.suite import (
-    Item,
-    active_lines,
-    covered,
-    environment_networks,
-    host_vars,
-    items,
-    management_cidrs,
-    ntp_servers,
-    soc_collector,
-    zone_subnet,
-)
-
-SSH_PORT = 22
+from pdc.audit.suite import Item, active_lines, covered, items, ntp_servers
 
 
 def _ruleset(facts):
@@ -39,28 +26,15 @@ def _input(facts, evidence):
     return chains
 
 
-def role_services(t) -> list[tuple[str, str, int, list]]:
-    """(role, proto, port, allowed sources or None for any) of the host's service roles, from the model."""
-    env, out = t.env, []
-    everyone = environment_networks(t)
-    soc_addresses, soc_port = soc_collector(t)
-    for role in t.roles:
-        if role == "nginx":
-            out += [(role, "tcp", 443, None), (role, "tcp", 80, None)]
-        elif role == "postgresql":
-            app = zone_subnet(t, "app")
-            out.append((role, "tcp", 5432, [app] if app else []))
-        elif role == "soc_collector":
-            out.append((role, "tcp", soc_port, everyone))
-        elif role == "ntp_server":
-            out.append((role, "udp", 123, everyone))
-        elif role == "dns_server":
-            out += [(role, "udp", 53, everyone), (role, "tcp", 53, everyone)]
-    dmz = zone_subnet(t, "dmz") if t.model is not None and t.model.zone == "app" else None
-    if dmz:  # the system's DMZ proxies reach its app tier
-        out += [("app zone", "tcp", port, [dmz]) for port in host_vars(t)["pdc_app_ports"]]
-    del env
-    return out
+def ssh_port(t) -> int:
+    return expected.ports(t.env, "ssh")[0]
+
+
+def role_services(t) -> list[tuple[str, str, int, list | None]]:
+    """(service, proto, port, allowed sources or None for any) the host serves besides SSH, from
+    the environment's flows (pdc.audit.expected), not from the firewall role's variables."""
+    return [(e.service, e.protocol, e.port, None if e.sources is None else list(e.sources))
+            for e in expected.inbound(t.env, t.model) if e.service != "ssh"]
 
 
 @pytest.mark.control("PDC-FW-001")
@@ -111,10 +85,11 @@ def _accepting(chains, proto, port):
 @items(lambda t: [Item("ssh accepted from management"), Item("ssh from nowhere else")])
 def test_ssh_only_from_management(target, item, facts, evidence):
     chains = _input(facts, evidence)
-    rules = _accepting(chains, "tcp", SSH_PORT)
-    allowed = management_cidrs(target)
-    evidence("tcp/22 accept rules: " + ("; ".join(r.describe() for r in rules) or "none"))
-    evidence("management networks (environment): " + ", ".join(map(str, allowed)))
+    port = ssh_port(target)
+    rules = _accepting(chains, "tcp", port)
+    allowed = expected.clients(target.env, target.model, "ssh")
+    evidence(f"tcp/{port} accept rules: " + ("; ".join(r.describe() for r in rules) or "none"))
+    evidence("ssh clients (environment services.ssh): " + ", ".join(map(str, allowed)))
     if item.id == "ssh accepted from management":
         sources = [n for r in rules for n in (r.saddr or [])]
         missing = [m for m in allowed if not any(m.subnet_of(s) for s in sources)]
@@ -136,25 +111,28 @@ def _service_items(t):
 @items(_service_items)
 def test_only_role_services_reachable(target, item, facts, evidence):
     if item.id == "no unexpected listening TCP service":
-        expected = {SSH_PORT} | {port for _, proto, port, _ in item.value if proto == "tcp"}
+        wanted = {ssh_port(target)} | {port for _, proto, port, _ in item.value if proto == "tcp"}
         exposed = [s for s in facts.listening() if s["proto"] == "tcp" and not ip_address(
             s["address"] if s["address"] not in ("*", "") else "0.0.0.0").is_loopback]
         evidence("listening TCP: " + ", ".join(f"{s['address']}:{s['port']} {s['process']}" for s in exposed))
-        unexpected = [f"{s['address']}:{s['port']} ({s['process']})" for s in exposed if s["port"] not in expected]
+        unexpected = [f"{s['address']}:{s['port']} ({s['process']})" for s in exposed if s["port"] not in wanted]
         assert not unexpected, f"services listening beyond the host's roles: {unexpected}"
         return
     chains = _input(facts, evidence)
     if item.id == "no other ports accepted":
-        expected = {("tcp", SSH_PORT)} | {(proto, port) for _, proto, port, _ in item.value}
+        wanted = {("tcp", ssh_port(target))} | {(proto, port) for _, proto, port, _ in item.value}
         accepted = {(p or "any", port) for c in chains for r in c.rules if r.verdict == "accept"
                     for port in r.dports for p in (r.protos or {""})}
-        extra = sorted(f"{p}/{port}" for p, port in accepted if (p, port) not in expected)
+        extra = sorted(f"{p}/{port}" for p, port in accepted if (p, port) not in wanted)
         evidence("accepted ports: " + ", ".join(sorted(f"{p}/{port}" for p, port in accepted)))
         assert not extra, f"ports accepted that no role of this host needs: {extra}"
         return
     proto, port, sources = item.value
     rules = _accepting(chains, proto, port)
     evidence(f"{proto}/{port} rules: " + ("; ".join(r.describe() for r in rules) or "none"))
+    if sources == []:  # served here, but its flow admits no network (an app tier without a DMZ)
+        assert not rules, f"{proto}/{port} is accepted though no network may reach it"
+        return
     assert rules, f"{proto}/{port} is not accepted"
     if sources is not None:
         evidence("allowed from (environment): " + ", ".join(map(str, sources)))
@@ -216,8 +194,12 @@ def test_chrony_sources(target, item, facts, evidence):
         assert item.value in sources, f"chrony does not use the environment NTP server {item.value}"
 
 
+def ntp_clients(t):
+    return expected.clients(t.env, t.model, "ntp")
+
+
 @pytest.mark.control("PDC-NTP-001")
-@items(lambda t: [Item(f"serves {n}", n) for n in environment_networks(t)]
+@items(lambda t: [Item(f"serves {n}", n) for n in ntp_clients(t)]
        + [Item("serves nothing else"), Item("chronyd answers clients")])
 def test_ntp_server_access(target, item, facts, evidence):
     if item.id == "chronyd answers clients":
@@ -235,8 +217,7 @@ def test_ntp_server_access(target, item, facts, evidence):
             allows.append(ip_network("0.0.0.0/0"))
     evidence(f"chrony allow: {', '.join(map(str, allows)) or '(none)'}")
     if item.id == "serves nothing else":
-        wide = [a for a in allows if not covered(a, environment_networks(target) + [
-            target.env.plan.tenants])]
-        assert not wide, f"chrony serves networks outside the environment: {wide}"
+        wide = [a for a in allows if not covered(a, ntp_clients(target))]
+        assert not wide, f"chrony serves networks outside services.ntp.reachable_from: {wide}"
     else:
         assert any(item.value.subnet_of(a) for a in allows), f"chrony does not serve {item.value}"

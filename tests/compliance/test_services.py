@@ -10,11 +10,12 @@ from ipaddress import ip_address, ip_network
 
 import pytest
 
-from pdc.audit.suite import Item, active_lines, covered, environment_networks, items, zone_subnet
+from pdc.audit import expected
+from pdc.audit.suite import Item, active_lines, covered, items
 
 TLS_PROBE = r"""
 import json, ssl, socket, http.client, sys
-addr = sys.argv[1]
+addr, tls_port, http_ports = sys.argv[1], int(sys.argv[2]), [int(p) for p in sys.argv[3:]]
 out = {}
 for name, version in (("TLSv1.1", ssl.TLSVersion.TLSv1_1), ("TLSv1.2", ssl.TLSVersion.TLSv1_2),
                       ("TLSv1.3", ssl.TLSVersion.TLSv1_3)):
@@ -22,18 +23,20 @@ for name, version in (("TLSv1.1", ssl.TLSVersion.TLSv1_1), ("TLSv1.2", ssl.TLSVe
     try:
         ctx.set_ciphers("ALL:@SECLEVEL=0")
         ctx.minimum_version = ctx.maximum_version = version
-        with socket.create_connection((addr, 443), timeout=5) as s, ctx.wrap_socket(s) as t:
+        with socket.create_connection((addr, tls_port), timeout=5) as s, ctx.wrap_socket(s) as t:
             out[name] = t.cipher()[0]
     except Exception as e:
         out[name] = "refused: " + type(e).__name__
-try:
-    c = http.client.HTTPConnection(addr, 80, timeout=5); c.request("GET", "/"); r = c.getresponse()
-    out["http"] = [r.status, r.getheader("Location")]
-except Exception as e:
-    out["http"] = [0, str(e)]
+out["http"] = []
+for port in http_ports:
+    try:
+        c = http.client.HTTPConnection(addr, port, timeout=5); c.request("GET", "/"); r = c.getresponse()
+        out["http"].append([port, r.status, r.getheader("Location")])
+    except Exception as e:
+        out["http"].append([port, 0, str(e)])
 try:
     ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-    c = http.client.HTTPSConnection(addr, 443, timeout=5, context=ctx); c.request("GET", "/"); r = c.getresponse()
+    c = http.client.HTTPSConnection(addr, tls_port, timeout=5, context=ctx); c.request("GET", "/"); r = c.getresponse()
     out["headers"] = {k.lower(): v for k, v in r.getheaders()}
 except Exception as e:
     out["headers"] = {"error": str(e)}
@@ -43,7 +46,9 @@ print(json.dumps(out))
 
 def _tls(target, facts):
     address = str(target.model.address) if target.model else "127.0.0.1"
-    out = facts.run(f"python3 -c {shlex.quote(TLS_PROBE)} {address}")
+    # services.https: the first port is TLS, the others only redirect to it (the nginx role's reading)
+    tls, *plain = expected.ports(target.env, "https")
+    out = facts.run(f"python3 -c {shlex.quote(TLS_PROBE)} {address} {tls} {' '.join(map(str, plain))}")
     assert out.ok, f"the TLS probe failed: {out.brief()}"
     return json.loads(out.stdout)
 
@@ -59,9 +64,10 @@ def test_nginx_tls(target, item, facts, evidence):
         refused = probe[version].startswith("refused")
         assert refused if item.id.endswith("refused") else not refused, f"{version}: {probe[version]}"
     else:
-        status, location = probe["http"]
-        evidence(f"GET http:// -> {status} {location}")
-        assert status in (301, 308) and str(location).startswith("https://"), "HTTP is not redirected to HTTPS"
+        evidence("; ".join(f"GET http://:{port}/ -> {status} {location}" for port, status, location in probe["http"]))
+        wrong = [port for port, status, location in probe["http"]
+                 if status not in (301, 308) or not str(location).startswith("https://")]
+        assert probe["http"] and not wrong, f"HTTP on {wrong} is not redirected to HTTPS"
 
 
 HEADERS = ["strict-transport-security", "x-content-type-options", "x-frame-options"]
@@ -95,7 +101,7 @@ def _hba(facts):
 
 
 @pytest.mark.control("PDC-DB-001")
-@items(lambda t: [Item("listen_addresses"), Item("listening sockets"), Item("clients from the app zone only")])
+@items(lambda t: [Item("listen_addresses"), Item("listening sockets"), Item("clients from its flows only")])
 def test_postgresql_network(target, item, facts, evidence):
     local = {"localhost", "127.0.0.1", "::1"}
     own = str(target.model.address)
@@ -105,15 +111,16 @@ def test_postgresql_network(target, item, facts, evidence):
         addresses = {a.strip() for a in value.split(",")}
         assert own in addresses and addresses <= local | {own}, f"PostgreSQL listens on {value}, expected {own}"
     elif item.id == "listening sockets":
-        sockets = [s for s in facts.listening() if s["port"] == 5432]
-        evidence("port 5432: " + ", ".join(f"{s['address']} ({s['process']})" for s in sockets))
+        port = expected.ports(target.env, "postgresql")[0]
+        sockets = [s for s in facts.listening() if s["port"] == port]
+        evidence(f"port {port}: " + ", ".join(f"{s['address']} ({s['process']})" for s in sockets))
         wrong = [s["address"] for s in sockets if s["address"] not in local | {own}]
         assert sockets and not wrong, f"PostgreSQL sockets on {wrong}"
     else:
-        app = zone_subnet(target, "app")
+        allowed = expected.clients(target.env, target.model, "postgresql")
         rows = _hba(facts)
         evidence("pg_hba: " + "; ".join(" ".join(filter(None, r[:4])) for r in rows))
-        evidence(f"app zone (environment): {app}")
+        evidence("clients (environment services.postgresql): " + ", ".join(map(str, allowed)))
         wide = []
         for kind, address, netmask, _method, _error in rows:
             if not kind.startswith("host") or address in ("", "samehost"):
@@ -122,10 +129,9 @@ def test_postgresql_network(target, item, facts, evidence):
                 wide.append(address)
                 continue
             net = ip_network(f"{address}/{netmask}" if netmask else address, strict=False)
-            if not (net.subnet_of(app) if app and net.version == 4 else False) and not ip_address(
-                    net.network_address).is_loopback:
+            if not (net.version == 4 and covered(net, allowed)) and not ip_address(net.network_address).is_loopback:
                 wide.append(str(net))
-        assert not wide, f"pg_hba admits clients outside the app zone {app}: {wide}"
+        assert not wide, f"pg_hba admits clients outside {', '.join(map(str, allowed))}: {wide}"
 
 
 @pytest.mark.control("PDC-DB-002")
@@ -154,11 +160,11 @@ def test_postgresql_connection_logging(target, item, facts, evidence):
 
 DNS_QUERY = r"""
 import socket, struct, sys, random
-server, name = sys.argv[1], sys.argv[2]
+server, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 qid = random.randint(0, 65535)
 q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + b"".join(
     bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0" + struct.pack(">HH", 1, 1)
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3); s.sendto(q, (server, 53))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3); s.sendto(q, (server, port))
 data, _ = s.recvfrom(4096)
 rcode = data[3] & 15
 an = struct.unpack(">H", data[6:8])[0]
@@ -191,11 +197,12 @@ def test_dns_server(target, item, facts, evidence):
         evidence("access-control: " + "; ".join(" ".join(r) for r in rules))
         allowed = [ip_network(r[0], strict=False) for r in rules if len(r) > 1 and r[1].startswith("allow")]
         assert allowed, "unbound has no access-control allow line"
-        networks = environment_networks(target) + [target.env.plan.tenants, ip_network("127.0.0.0/8")]
-        wide = [str(a) for a in allowed if a.version == 4 and not covered(a, networks)]
-        assert not wide, f"DNS answers networks outside the environment: {wide}"
+        networks = expected.clients(target.env, target.model, "dns")
+        wide = [str(a) for a in allowed if a.version == 4 and not a.is_loopback and not covered(a, networks)]
+        assert not wide, f"DNS answers networks outside services.dns.reachable_from: {wide}"
         return
-    out = facts.run(f"python3 -c {shlex.quote(DNS_QUERY)} {target.model.address} {item.id}")
+    port = expected.ports(target.env, "dns")[0]
+    out = facts.run(f"python3 -c {shlex.quote(DNS_QUERY)} {target.model.address} {port} {item.id}")
     evidence(f"query {item.id} @{target.model.address}: {out.stdout.strip() or out.stderr.strip()[-200:]}")
     assert out.ok, "the DNS server did not answer"
     rcode, _, answers = out.stdout.strip().partition(" ")

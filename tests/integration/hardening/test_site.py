@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from pdc.audit.policy import setting
+from pdc.flows import flows
 
 pytestmark = pytest.mark.lab
 
@@ -77,9 +78,10 @@ def test_live_firewall_is_default_deny_with_ssh_from_management_only(hardlab):
 
 
 def test_chrony_syncs_to_the_environment_ntp(hardlab):
-    ntp = [str(a) for a in hardlab.env.endpoint_addresses("ntp")]
+    servers = flows(hardlab.env).servers("ntp")
+    ntp = [str(s.address) for s in servers]
     for host in _hosts(hardlab):
-        if host in {h.name for h in hardlab.env.group_hosts(hardlab.env.settings.shared_services.ntp.group)}:
+        if host in {s.name for s in servers}:
             continue
         sources = hardlab.ssh(host, "chronyc -n sources").stdout
         assert any(a in sources for a in ntp), (host, sources)

@@ -81,6 +81,7 @@ RENDERS = {
         ("postgresql_client_networks", ["10.20.9.0/24 trust\u2028host all all 0.0.0.0/0"]), "10.20.9.0/24"),
     "nginx/templates/pdc-site.conf.j2": (
         {"nginx_upstreams": ["10.20.9.10"], "nginx_upstream_port": 8080, "nginx_server_name": "dvc.example.vn",
+         "nginx_tls_port": 443, "nginx_redirect_ports": [80],
          "nginx_cert": "/etc/ssl/c.pem", "nginx_key": "/etc/ssl/k.pem", "nginx_hsts_max_age": 31536000},
         ("nginx_server_name", "dvc.example.vn;\rlocation / { root /; }"), "server_name dvc.example.vn;"),
     "dns_server/templates/pdc.conf.j2": (
@@ -89,6 +90,7 @@ RENDERS = {
         ("dns_server_records", {"web": "10.20.8.10\"\nlocal-zone: \"evil."}), 'local-zone: "pdc.internal." static'),
     "logging/templates/50-pdc-forward.conf.j2": (
         {"logging_is_collector": False, "logging_soc_collectors": ["10.20.3.12"], "logging_soc_port": 514,
+         "logging_soc_protocol": "tcp",
          "logging_queue_max_disk": "1g", "logging_resume_interval": 30},
         ("logging_soc_collectors", ["10.20.3.12\x85*.* /tmp/all"]), 'target="10.20.3.12"'),
 }

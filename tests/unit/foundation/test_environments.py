@@ -11,6 +11,7 @@ from itertools import combinations
 import pytest
 
 from pdc.environment import InvalidEnvironment, load_environment
+from pdc.flows import flows
 
 
 def pdc(*args: str) -> subprocess.CompletedProcess:
@@ -50,7 +51,7 @@ def test_lab_has_what_the_tests_and_demo_need():
     zones = {h.zone for h in env.hosts}
     assert {"dmz", "app", "db"} <= zones
     assert any(h.group.lab_kind == "vm" for h in env.hosts)
-    assert env.endpoint_addresses("soc_collector")
+    assert flows(env).server_addresses("syslog", without_devices=True)
     assert 10 <= len(env.sites) <= 14
 
 

@@ -12,6 +12,7 @@ import yaml
 
 from pdc import paths
 from pdc.environment import load_environment
+from pdc.flows import flows
 from pdc.wan import diff, render
 
 TEMPLATES = paths.NETWORK / "templates"
@@ -57,10 +58,12 @@ def test_each_tier_has_the_required_features(haiduong, creds, site_id):
     acl = config.get_child(equals="ip access-list standard VTY-MGMT")
     for net in haiduong.management_cidrs:
         assert acl.get_child(endswith=f"permit {net.network_address} {net.hostmask}") is not None
-    for server in haiduong.endpoint_addresses("ntp"):
+    view = flows(haiduong)
+    assert view.server_addresses("ntp", without_devices=True)
+    for server in view.server_addresses("ntp", without_devices=True):
         assert config.get_child(equals=f"ntp server {server}") is not None
-    for server in haiduong.endpoint_addresses("soc_collector"):
-        assert config.get_child(startswith=f"logging host {server} ") is not None
+    for server in view.server_addresses("syslog", without_devices=True):
+        assert config.get_child(startswith=f"logging host {server} transport udp ") is not None
     for net in haiduong.agency_nets(site):
         vlan = config.get_child(equals=f"vlan {net.agency.vlan}")
         assert vlan.get_child(equals=f"name {net.agency.name}") is not None
