@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from pdc import paths
+from pdc import paths, sources
 from pdc.audit.waivers import WaiverErrors, load_waivers
 from pdc.checks import check_environment
 from pdc.schema import (
@@ -289,6 +289,7 @@ def load_environment(env: str | Path) -> Environment:
                               parsed["sites.yml"])
     errors = check_environment(environment)
     errors.extend(_waiver_errors(root, environment))
+    errors.extend(sources.errors(root, _display))
     if errors:
         raise InvalidEnvironment(errors)
     return environment

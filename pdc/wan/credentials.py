@@ -3,7 +3,8 @@
 Order: environment variables (PDC_WAN_USERNAME, PDC_WAN_PASSWORD, PDC_WAN_SECRET,
 PDC_WAN_SNMP_AUTH, PDC_WAN_SNMP_PRIV); else an ansible-vault file (PDC_WAN_VAULT, unlocked
 with PDC_WAN_VAULT_PASSWORD_FILE) holding the same keys in lowercase without the prefix;
-else, for an environment whose lab WAN is up, the lab's generated ``switches.json``.
+else, for an environment whose WAN is ``source: lab`` (wan.pdc.yml), the running lab's generated
+credentials (pdc.labcontract). Never the lab's for a ``model`` environment.
 
 Secrets never appear in reprs, logs, reports, backups or rendered files: ``Redactor``
 replaces these known secrets and, by pattern, every secret-bearing value of a device config
@@ -13,11 +14,11 @@ replaces these known secrets and, by pattern, every secret-bearing value of a de
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pdc import labcontract, sources
 from pdc.environment import Environment
 from pdc.wan import redact, type9
 
@@ -91,15 +92,15 @@ def load(env: Environment) -> Credentials:
     vault = os.environ.get("PDC_WAN_VAULT")
     if vault:
         return _checked(_read_vault(Path(vault)), f"ansible-vault file {vault}", env.name)
-    from pdc.lab import switches
-
-    if switches.is_up(env):
-        data = json.loads(switches.Paths(env).credentials.read_text())
+    if sources.wan(env.root) == sources.LAB:
+        try:
+            data = labcontract.wan_credentials(env.name)
+        except labcontract.LabNotUp as exc:
+            raise CredentialsError(str(exc)) from None
         return _checked({k: data.get(k, "") for k in KEYS}, f"lab credentials of {env.name}", env.name)
     raise CredentialsError(
         f"no WAN credentials for {env.name}: set PDC_WAN_USERNAME, PDC_WAN_PASSWORD, PDC_WAN_SECRET, "
-        f"PDC_WAN_SNMP_AUTH and PDC_WAN_SNMP_PRIV, or PDC_WAN_VAULT (+ PDC_WAN_VAULT_PASSWORD_FILE), "
-        f"or start the lab: pdc lab up {env.name} --wan-only")
+        f"PDC_WAN_SNMP_AUTH and PDC_WAN_SNMP_PRIV, or PDC_WAN_VAULT (+ PDC_WAN_VAULT_PASSWORD_FILE)")
 
 
 def _checked(values: dict, source: str, env_name: str) -> Credentials:
