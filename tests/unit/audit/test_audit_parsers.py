@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 import subprocess
 from ipaddress import ip_network
 from pathlib import Path
