@@ -18,11 +18,9 @@ from pathlib import Path
 from pdc import labcontract, sources
 from pdc.environment import Environment
 from pdc.schema import Site
-from pdc.wan import known_hosts
+from pdc.wan import known_hosts, platforms
 from pdc.wan.credentials import Credentials
 
-# Netmiko checks nothing by default: every config line is checked against these.
-ERROR_PATTERN = r"% Invalid|% Incomplete|% Ambiguous|No such command"
 TIMEOUT = 10
 
 
@@ -37,6 +35,10 @@ class Target:
     host: str
     port: int
     known_hosts: Path | None = None  # the environment's file (targets() sets it)
+
+    @property
+    def driver(self) -> platforms.Driver:
+        return platforms.driver(self.site.platform)
 
 
 def targets(env: Environment, sites: list[Site]) -> dict[str, Target]:
@@ -62,7 +64,7 @@ def connect(target: Target, creds: Credentials, session_log: Path | None = None)
         raise HostKeyUnknown(target)
     log = RedactedSessionLog(session_log, creds.redactor()) if session_log is not None else None
     conn = ConnectHandler(
-        device_type="cisco_ios", host=target.host, port=target.port, username=creds.username,
+        device_type=target.driver.device_type, host=target.host, port=target.port, username=creds.username,
         password=creds.password, secret=creds.secret, conn_timeout=TIMEOUT, auth_timeout=TIMEOUT,
         banner_timeout=TIMEOUT, timeout=TIMEOUT * 3, session_log=log, allow_agent=False,
         use_keys=False, ssh_strict=True, system_host_keys=False, alt_host_keys=True,
@@ -72,12 +74,12 @@ def connect(target: Target, creds: Credentials, session_log: Path | None = None)
     return conn
 
 
-def running_config(conn) -> str:
-    return conn.send_command("show running-config", read_timeout=60)
+def running_config(conn, platform: str = "cisco_ios") -> str:
+    return conn.send_command(platforms.driver(platform).show_running, read_timeout=60)
 
 
-def startup_config(conn) -> str:
-    return conn.send_command("show startup-config", read_timeout=60)
+def startup_config(conn, platform: str = "cisco_ios") -> str:
+    return conn.send_command(platforms.driver(platform).show_startup, read_timeout=60)
 
 
 class HostKeyUnknown(Exception):

@@ -26,10 +26,11 @@ class ReadJob:
 class Configs:
     running: str
     startup: str
+    platform: str = "cisco_ios"
 
     @property
     def saved(self) -> bool:
-        return diff.saved_equals_running(self.running, self.startup)
+        return diff.saved_equals_running(self.running, self.startup, self.platform)
 
 
 def _read(job: ReadJob, with_startup: bool = True) -> tuple[Configs | None, Result | None]:
@@ -38,8 +39,10 @@ def _read(job: ReadJob, with_startup: bool = True) -> tuple[Configs | None, Resu
     except Exception as exc:  # noqa: BLE001
         return None, Result(job.site, connect.failure_status(exc), connect.classify(exc))
     try:
-        running = connect.running_config(conn)
-        return Configs(running, connect.startup_config(conn) if with_startup else running), None
+        platform = job.target.site.platform
+        running = connect.running_config(conn, platform)
+        startup = connect.startup_config(conn, platform) if with_startup else running
+        return Configs(running, startup, platform), None
     except Exception as exc:  # noqa: BLE001
         return None, Result(job.site, "unreachable", f"cannot read the device's config ({type(exc).__name__})")
     finally:
@@ -66,7 +69,7 @@ def diff_device(job: ReadJob) -> Result:
     if failure:
         return failure
     try:
-        change = diff.change(configs.running, job.intended)
+        change = diff.change(configs.running, job.intended, configs.platform)
     except Exception as exc:  # noqa: BLE001
         return Result(job.site, "error", f"cannot compare: {type(exc).__name__}: {exc}")
     if change.empty:
