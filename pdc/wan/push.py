@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address
 from pathlib import Path
 
-from pdc.wan import connect, diff, lockout, send
+from pdc.wan import connect, credentials, diff, lockout, send
 from pdc.wan.backup import BackupRun
 from pdc.wan.credentials import Credentials
 from pdc.wan.platforms import SaveNotConfirmed
@@ -63,6 +63,12 @@ class Job:
 
 
 def push_device(job: Job) -> Result:
+    placeholder = credentials.holds_placeholder(job.intended)
+    if placeholder or isinstance(job.creds, credentials.Placeholders):
+        # a config rendered for reading would set the marker itself as a password: never sent
+        return Result(job.site, "refused-placeholder",
+                      f"untouched: the intended config holds the placeholder {placeholder or 'credentials'}; "
+                      "a push needs the real credentials (PDC_WAN_* or PDC_WAN_VAULT)")
     redact = job.creds.redactor()
     log = job.session_dir / f"{job.site}.log" if job.session_dir else None
     try:

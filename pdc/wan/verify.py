@@ -1,10 +1,13 @@
-"""Read-only jobs: back up, diff and verify each device against its intended config."""
+"""Read-only jobs: back up, diff and verify each device against its intended config; and diff a
+saved running config (a backup) with no device session."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from pdc.wan import connect, diff
+from pdc.schema import Site
+from pdc.wan import backup, connect, diff, redact
 from pdc.wan.backup import BackupRun
 from pdc.wan.credentials import Credentials
 from pdc.wan.report import Result
@@ -88,3 +91,35 @@ def verify_device(job: ReadJob) -> Result:
         result.reason = "; ".join(filter(None, [f"{result.lines} intended line(s) missing or different",
                                                 result.reason]))
     return result
+
+
+@dataclass
+class SavedJob:
+    """A device's intended config against its running config saved in a file (no session)."""
+
+    device: Site
+    intended: str
+    running_file: Path
+
+    @property
+    def site(self) -> str:
+        return self.device.id
+
+
+def diff_saved(job: SavedJob) -> Result:
+    """`changes` with the remediation, or `unchanged`; secret values are not compared (a backup
+    holds <redacted> where the render holds <secret:...>: both sides get the redaction mark)."""
+    try:
+        text = job.running_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Result(job.site, "error", f"no saved running config {job.running_file}")
+    except (OSError, UnicodeDecodeError) as exc:
+        return Result(job.site, "error", f"cannot read {job.running_file} ({type(exc).__name__})")
+    platform = job.device.platform
+    try:
+        change = diff.change(redact.redact(backup.clean(text)), redact.redact(job.intended), platform)
+    except Exception as exc:  # noqa: BLE001 - one file's failure is reported, the others go on
+        return Result(job.site, "error", f"cannot compare {job.running_file}: {type(exc).__name__}")
+    if change.empty:
+        return Result(job.site, "unchanged")
+    return Result(job.site, "changes", lines=change.size, details={"remediation": change.text(), "saved": True})
