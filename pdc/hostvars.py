@@ -31,7 +31,7 @@ def environment_vars(env: Environment, host: Host) -> dict:
         "pdc_domain": services.domain,
         "pdc_admin_group": host.system.admin_group,
         "pdc_zone_subnets": {z: str(n) for z, n in env.zone_subnets(host.system).items()},
-        "pdc_tenant_networks": [str(env.plan.tenants)],
+        "pdc_tenant_networks": [str(env.address_plan.tenants)],
         "pdc_management_cidrs": [str(n) for n in env.management_cidrs],
         "pdc_ntp_servers": [str(a) for a in env.endpoint_addresses("ntp")],
         "pdc_dns_servers": [str(a) for a in env.endpoint_addresses("dns")],

@@ -105,7 +105,7 @@ def zone_rules(env: Environment, system: System, zone: str) -> list[Rule]:
     services = env.settings.shared_services
     groups = [g for g in system.vm_groups if g.zone == zone]
     roles = {r for g in groups for r in g.roles}
-    served_from = [str(env.plan.tenants), str(env.plan.wan_management)]
+    served_from = [str(env.address_plan.tenants), str(env.address_plan.wan_management)]
     rules: list[Rule] = []
     if zone == "dmz":
         rules += [Rule("ingress", "tcp", p, ANYWHERE, why="public web") for p in (443, 80)]
@@ -134,7 +134,7 @@ def zone_rules(env: Environment, system: System, zone: str) -> list[Rule]:
         rules += [Rule("ingress", proto, DNS, cidr, why="DNS clients")
                   for proto in ("udp", "tcp") for cidr in served_from]
     if "bastion" in roles:
-        rules.append(Rule("egress", "tcp", SSH, str(env.plan.tenants), why="bastion into the tenants"))
+        rules.append(Rule("egress", "tcp", SSH, str(env.address_plan.tenants), why="bastion into the tenants"))
     return list(dict.fromkeys(rules))
 
 

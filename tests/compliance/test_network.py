@@ -236,7 +236,7 @@ def test_ntp_server_access(target, item, facts, evidence):
     evidence(f"chrony allow: {', '.join(map(str, allows)) or '(none)'}")
     if item.id == "serves nothing else":
         wide = [a for a in allows if not covered(a, environment_networks(target) + [
-            target.env.plan.tenants])]
+            target.env.address_plan.tenants])]
         assert not wide, f"chrony serves networks outside the environment: {wide}"
     else:
         assert any(item.value.subnet_of(a) for a in allows), f"chrony does not serve {item.value}"

@@ -191,7 +191,7 @@ def test_dns_server(target, item, facts, evidence):
         evidence("access-control: " + "; ".join(" ".join(r) for r in rules))
         allowed = [ip_network(r[0], strict=False) for r in rules if len(r) > 1 and r[1].startswith("allow")]
         assert allowed, "unbound has no access-control allow line"
-        networks = environment_networks(target) + [target.env.plan.tenants, ip_network("127.0.0.0/8")]
+        networks = environment_networks(target) + [target.env.address_plan.tenants, ip_network("127.0.0.0/8")]
         wide = [str(a) for a in allowed if a.version == 4 and not covered(a, networks)]
         assert not wide, f"DNS answers networks outside the environment: {wide}"
         return
