@@ -30,10 +30,9 @@ from pdc.wan.credentials import Credentials
 from pdc.wan.platforms import SaveNotConfirmed
 from pdc.wan.report import Result
 
-# Measured on 2 cores, full haiduong push (248 switches, ~145 lines each, from day 0, lines sent
-# in blocks): 16 workers 18.9 s, 24 workers 16.9 s, 32 workers 15.5 s, 48 workers 15.1 s. Both
-# cores are busy from 32 on (the client's SSH and hier_config, the switches' emulator).
-# bench/wan.py re-measures it.
+# Devices in flight at once: a device spends most of its push waiting for answers, so many run
+# side by side until the controller's CPU (SSH, hier_config) is the limit; bench/wan.py times a
+# full haiduong push with it.
 DEFAULT_WORKERS = 32
 # A config line answers in milliseconds; a dropped session shows only as silence.
 READ_TIMEOUT = 10
