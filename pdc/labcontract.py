@@ -3,7 +3,8 @@
 Under ``<PDC_STATE>/lab/<env>/``, written by ``pdc lab up``:
 - ``switches.json`` (mode 600): the emulated WAN's credentials and each device's host and port;
 - ``switches/ready.json`` and ``switches/server.pid``: the emulated WAN is up (``down`` removes them);
-- ``hosts.json``: the lab hosts that are up; ``ssh_config``: how to reach them.
+- ``hosts.json``: the lab hosts that are up; ``ssh_config``, ``id_ed25519`` and ``known_hosts``:
+  how to reach them.
 
 Only an environment whose ``wan.pdc.yml`` or ``hosts.pdc.yml`` says ``source: lab`` reads these.
 """
@@ -23,6 +24,8 @@ PID_FILE = "server.pid"
 SPEC_FILE = "spec.json"
 HOSTS_FILE = "hosts.json"
 SSH_CONFIG = "ssh_config"
+KEY = "id_ed25519"
+KNOWN_HOSTS = "known_hosts"
 
 
 class LabNotUp(RuntimeError):
@@ -82,13 +85,19 @@ def wan_credentials(env_name: str) -> dict:
     return {k: v for k, v in _switches(env_name).items() if k != "devices"}
 
 
+def hosts_up(env_name: str) -> dict[str, dict]:
+    """The lab hosts that are up, by name (each with its address); empty when none is."""
+    try:
+        hosts = json.loads((root(env_name) / HOSTS_FILE).read_text()).get("hosts", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return hosts if isinstance(hosts, dict) else {}
+
+
 def started_hosts(env_name: str) -> set[str]:
     """Names of the lab hosts that are up; LabNotUp when none is."""
     file = root(env_name) / HOSTS_FILE
-    try:
-        hosts = json.loads(file.read_text()).get("hosts", {})
-    except (OSError, ValueError, AttributeError):
-        hosts = {}
+    hosts = hosts_up(env_name)
     if not hosts:
         raise LabNotUp(f"the hosts of {env_name} are `source: lab` (hosts.pdc.yml) but its lab is not up "
                        f"(no hosts in {file}): run `pdc lab up {env_name}`")

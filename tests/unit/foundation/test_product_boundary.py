@@ -1,4 +1,4 @@
-"""The product never reaches into the lab or the test helpers: what a command talks to is declared
+"""The product (pdc/ and the Ansible plugins) never reaches into the lab or the test helpers: what a command talks to is declared
 (wan.pdc.yml, hosts.pdc.yml), never found by importing the lab."""
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ def _forbidden(name: str) -> bool:
 
 
 def _product_files() -> list[Path]:
-    return [f for f in sorted(PACKAGE.rglob("*.py"))
-            if not any(f == side or side in f.parents for side in LAB_SIDE)]
+    """pdc/ but the lab side, and the Ansible plugins (the inventory is the product's too)."""
+    files = sorted(PACKAGE.rglob("*.py")) + sorted((paths.ROOT / "plugins").rglob("*.py"))
+    return [f for f in files if not any(f == side or side in f.parents for side in LAB_SIDE)]
 
 
 def test_no_product_module_imports_the_lab_or_the_tests():
