@@ -1,5 +1,5 @@
-"""The product (pdc/ and the Ansible plugins) never reaches into the lab or the test helpers: what a command talks to is declared
-(wan.pdc.yml, hosts.pdc.yml), never found by importing the lab."""
+"""The product (pdc/ and the Ansible plugins) never reaches into the lab or the test helpers: what a
+command talks to is declared (wan.pdc.yml, hosts.pdc.yml), never found by importing the lab."""
 
 from __future__ import annotations
 
