@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # labkit
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 import privatelab  # noqa: E402
 
@@ -25,7 +26,7 @@ ANCHOR = {"container": ("58 → 70", 66, 64), "vm": ("60 → 77", 935, None)}
 
 
 def harden(env_dir: Path, host: str) -> float:
-    from pdc.lab.playbook_run import run_playbook
+    from labkit.playbook_run import run_playbook
 
     run = run_playbook(env_dir, "harden.yml", "--limit", host)
     if run.rc:

@@ -91,7 +91,7 @@ def nornir_push(workers: int, env_name: str = ENV) -> tuple[float, int]:
     # the same remediation lines the engine would send (from day 0), computed with pdc's own code
     from pdc.environment import load_environment
     from pdc.lab.switchsim.store import SwitchConfig
-    from pdc.wan import connect, credentials, diff, profiles, render
+    from pdc.wan import connect, credentials, diff, platforms, profiles, render
 
     env = load_environment(env_name)
     creds = credentials.load(env)
@@ -106,7 +106,8 @@ def nornir_push(workers: int, env_name: str = ENV) -> tuple[float, int]:
         data = Path(tmp) / "data.json"
         data.write_text(json.dumps({"hosts": hosts, "commands": commands, "workers": workers,
                                     "username": creds.username, "password": creds.password,
-                                    "secret": creds.secret, "error_pattern": connect.ERROR_PATTERN}))
+                                    "secret": creds.secret,
+                                    "error_pattern": platforms.driver("cisco_ios").error_pattern}))
         data.chmod(0o600)
         script = Path(tmp) / "nornir_push.py"
         script.write_text(NORNIR_SCRIPT)

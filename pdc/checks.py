@@ -59,7 +59,7 @@ def _duplicates(values: list) -> Iterator[int]:
 
 
 def _plan(env: Environment, report: Reporter) -> None:
-    plan = env.plan
+    plan = env.address_plan
     supernets = {k: v for k, v in plan if isinstance(v, IPv4Network)}
     for (a, net_a), (b, net_b) in combinations(supernets.items(), 2):
         if net_a.overlaps(net_b):
@@ -206,7 +206,7 @@ def _systems(env: Environment, report: Reporter) -> None:
 
 
 def _system_addresses(env: Environment, report: Reporter) -> None:
-    plan = env.plan
+    plan = env.address_plan
     capacity = 1 << max(plan.system_prefix - plan.tenants.prefixlen, 0)
     owners: list[tuple[IPv4Network, str]] = []
     for i, system in enumerate(env.systems):
@@ -241,7 +241,7 @@ def _system_addresses(env: Environment, report: Reporter) -> None:
 
 def _sites(env: Environment, report: Reporter) -> None:
     sites = env.sites
-    plan = env.plan
+    plan = env.address_plan
     ids = [s.id for s in sites]
     for i in _duplicates(ids):
         report(SITES, ("sites", i, "id"), f"duplicate site id {ids[i]!r}")
@@ -321,7 +321,7 @@ def _site_ports(env: Environment, report: Reporter, i: int, site) -> None:
 
 
 def _site_addresses(env: Environment, report: Reporter, blocks: dict[int, int]) -> None:
-    plan = env.plan
+    plan = env.address_plan
     limits = {
         "wan_management": plan.wan_management.num_addresses - 2,
         "wan_sites": 1 << max(plan.site_prefix - plan.wan_sites.prefixlen, 0),

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from pdc import paths
+from pdc import paths, sources
 from pdc.audit.waivers import WaiverErrors, load_waivers
 from pdc.checks import check_environment
 from pdc.schema import (
@@ -104,7 +104,7 @@ class Environment:
         return self.settings.name
 
     @property
-    def plan(self):
+    def address_plan(self):
         return self.settings.address_plan
 
     # ------------------------------------------------------------ systems and hosts
@@ -113,12 +113,12 @@ class Environment:
         return next(s for s in self.systems if s.id == system_id)
 
     def system_block(self, system: System) -> IPv4Network:
-        return _nth_subnet(self.plan.tenants, self.plan.system_prefix, system.slot)
+        return _nth_subnet(self.address_plan.tenants, self.address_plan.system_prefix, system.slot)
 
     def zone_subnet(self, system: System, zone: str) -> IPv4Network:
         if zone in system.subnets:
             return system.subnets[zone]
-        return _nth_subnet(self.system_block(system), self.plan.zone_prefix, ZONES.index(zone))
+        return _nth_subnet(self.system_block(system), self.address_plan.zone_prefix, ZONES.index(zone))
 
     def zone_subnets(self, system: System) -> dict[str, IPv4Network]:
         return {zone: self.zone_subnet(system, zone) for zone in system.zones}
@@ -178,7 +178,7 @@ class Environment:
 
     def site_block(self, site: Site) -> int:
         """The site's index in every WAN supernet: dc 0, district d*N, commune d*N+k."""
-        per_district = self.plan.communes_per_district
+        per_district = self.address_plan.communes_per_district
         if site.tier == "dc":
             return 0
         if site.tier == "district":
@@ -188,10 +188,10 @@ class Environment:
     def mgmt_ip(self, site: Site) -> IPv4Address:
         if site.mgmt_ip:
             return site.mgmt_ip
-        return self.plan.wan_management.network_address + 1 + self.site_block(site)
+        return self.address_plan.wan_management.network_address + 1 + self.site_block(site)
 
     def uplink_subnet(self, site: Site) -> IPv4Network:
-        return _nth_subnet(self.plan.wan_links, 30, self.site_block(site))
+        return _nth_subnet(self.address_plan.wan_links, 30, self.site_block(site))
 
     def site_agencies(self, site: Site) -> list[AgencyVlan]:
         keys = site.vlans if site.vlans is not None else self.settings.vlan_plan.tier_defaults.get(
@@ -201,14 +201,14 @@ class Environment:
 
     def site_subnet(self, site: Site) -> IPv4Network:
         """The site's whole block in wan_sites (every agency subnet of the site is inside it)."""
-        return _nth_subnet(self.plan.wan_sites, self.plan.site_prefix, self.site_block(site))
+        return _nth_subnet(self.address_plan.wan_sites, self.address_plan.site_prefix, self.site_block(site))
 
     def agency_nets(self, site: Site) -> list[AgencyNet]:
         """One subnet per agency VLAN; its index in the plan fixes its place in the site block."""
-        block = _nth_subnet(self.plan.wan_sites, self.plan.site_prefix, self.site_block(site))
+        block = _nth_subnet(self.address_plan.wan_sites, self.address_plan.site_prefix, self.site_block(site))
         order = [a.key for a in self.settings.vlan_plan.agencies]
         return [
-            AgencyNet(a, _nth_subnet(block, self.plan.agency_prefix, order.index(a.key)))
+            AgencyNet(a, _nth_subnet(block, self.address_plan.agency_prefix, order.index(a.key)))
             for a in self.site_agencies(site)
         ]
 
@@ -289,6 +289,7 @@ def load_environment(env: str | Path) -> Environment:
                               parsed["sites.yml"])
     errors = check_environment(environment)
     errors.extend(_waiver_errors(root, environment))
+    errors.extend(sources.errors(root, _display))
     if errors:
         raise InvalidEnvironment(errors)
     return environment

@@ -156,7 +156,7 @@ def _served_hosts(env: Environment, service: Service) -> list[Host]:
 
 def _sources(env: Environment, entries: list[str], system: System | None = None,
              zone: str | None = None) -> tuple[Source, ...]:
-    plan = env.plan
+    plan = env.address_plan
     out: list[Source] = []
     for entry in entries:
         if entry == "anywhere":

@@ -41,7 +41,7 @@ def environment_vars(env: Environment, host: Host) -> dict:
         "pdc_domain": env.settings.shared_services.domain,
         "pdc_admin_group": host.system.admin_group,
         "pdc_zone_subnets": {z: str(n) for z, n in env.zone_subnets(host.system).items()},
-        "pdc_tenant_networks": [str(env.plan.tenants)],
+        "pdc_tenant_networks": [str(env.address_plan.tenants)],
         "pdc_management_cidrs": [str(n) for n in env.management_cidrs],
         "pdc_ssh_port": services.ssh.ports[0],
         "pdc_ssh_sources": mine.get("ssh", {}).get("sources", []),

@@ -14,14 +14,13 @@ import sys
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from pdc import paths
+from pdc import labcontract, paths, sources
 from pdc.audit.model import AuditResults
 from pdc.environment import Environment, Host
 
 SUITE = paths.ROOT / "tests" / "compliance"
 # Facts come in one SSH round trip per host, so what is left is CPU (pytest, ssh clients), and
-# every xdist worker imports and collects the whole suite: one worker per core is fastest
-# (measured on 2 cores, 6 hosts: 2 workers 37 s wall / 16 s CPU, 6 workers 41 s / 22 s).
+# every xdist worker imports and collects the whole suite: one worker per core is fastest.
 MAX_WORKERS = max(2, os.cpu_count() or 2)
 
 
@@ -29,21 +28,20 @@ class NoHosts(Exception):
     pass
 
 
-def lab_started(env: Environment) -> set[str] | None:
-    """Names of the hosts this environment's lab started, or None when its lab is not up.
-
-    The same rule as the inventory plugin: after `pdc lab up --no-vm` the VM host is not audited.
-    """
-    from pdc.lab.state import LabState
-
-    started = LabState(env.name).read_hosts().get("hosts", {})
-    return set(started) or None
-
-
 def select_hosts(env: Environment, limit: str | None) -> list[Host]:
-    """Hosts matching --limit: names, system ids, system/group, Ansible groups or fnmatch patterns."""
-    started = lab_started(env)
-    candidates = [h for h in env.hosts if started is None or h.name in started]
+    """Hosts matching --limit: names, system ids, system/group, Ansible groups or fnmatch patterns.
+
+    Which hosts exist is hosts.pdc.yml's `source`, as for the inventory plugin: `model`, every
+    host of the model; `lab`, the hosts the running lab started (after `pdc lab up --no-vm` the VM
+    host is not audited), and NoHosts when that lab is not up.
+    """
+    candidates = list(env.hosts)
+    if sources.hosts(env.root) == sources.LAB:
+        try:
+            started = labcontract.started_hosts(env.name)
+        except labcontract.LabNotUp as exc:
+            raise NoHosts(str(exc)) from None
+        candidates = [h for h in candidates if h.name in started]
     if not limit:
         return candidates
     wanted = [p.strip() for p in limit.split(",") if p.strip()]
@@ -59,8 +57,10 @@ def select_hosts(env: Environment, limit: str | None) -> list[Host]:
 
 
 def ssh_config_for(env: Environment) -> Path | None:
-    """The lab's generated ssh_config when this environment's lab is up; else the user's own."""
-    lab = paths.STATE / "lab" / env.name / "ssh_config"
+    """The lab's generated ssh_config for `source: lab` hosts; else None (the user's own)."""
+    if sources.hosts(env.root) != sources.LAB:
+        return None
+    lab = labcontract.ssh_config(env.name)
     return lab if lab.exists() else None
 
 

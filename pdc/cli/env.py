@@ -63,7 +63,7 @@ def show(env: str, as_json: bool) -> None:
     sites.add_row("[bold]total", f"[bold]{len(environment.sites)}")
     console.print(sites)
 
-    plan = environment.plan
+    plan = environment.address_plan
     usage = Table(title="address plan", title_justify="left")
     for column in ("purpose", "supernet", "allocated", "capacity"):
         usage.add_column(column)

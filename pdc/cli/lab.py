@@ -14,7 +14,19 @@ import click
 from pdc.cli.env import load_or_exit
 
 
-@click.group()
+class _LabGroup(click.Group):
+    """Every `pdc lab` command: a LabError is the message and exit 1, never a traceback."""
+
+    def invoke(self, ctx):
+        from pdc.lab.errors import LabError
+
+        try:
+            return super().invoke(ctx)
+        except LabError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_LabGroup)
 def lab() -> None:
     """The embedded lab: a local copy of the data centre on this machine."""
 
@@ -92,7 +104,6 @@ def fault(env: str, site: str, refuse: bool, reject_login: bool, reject_command:
           drop_after: int | None, clear: bool) -> None:
     """Inject (or --clear) a fault on one emulated switch; returns once it is in force."""
     from pdc.lab import switches
-    from pdc.lab.errors import LabError
 
     environment = load_or_exit(env)
     wanted = {k: v for k, v in {"refuse": refuse, "reject_login": reject_login, "reject_command": reject_command,
@@ -101,8 +112,5 @@ def fault(env: str, site: str, refuse: bool, reject_login: bool, reject_command:
         raise click.UsageError("give one or more faults, or --clear")
     if site not in {s.id for s in environment.sites}:
         raise click.UsageError(f"no site {site!r} in {environment.name}")
-    try:
-        devices = switches.set_fault(environment, site, None if clear else wanted)
-    except LabError as exc:
-        raise click.ClickException(str(exc)) from exc
+    devices = switches.set_fault(environment, site, None if clear else wanted)
     click.echo(json.dumps({site: devices.get(site, {})}))

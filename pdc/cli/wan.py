@@ -21,13 +21,15 @@ from pdc.cli.env import load_or_exit
 console = Console(stderr=True)
 
 
-def _setup(env_name: str, limit: str | None):
+def _setup(env_name: str, limit: str | None, with_secrets: bool = True):
+    """The environment, its selected sites, and the real credentials (or, to only read configs,
+    marked placeholders: no credential needed)."""
     from pdc.wan import credentials, render
 
     environment = load_or_exit(env_name)
     try:
         sites = render.select(environment, limit)
-        creds = credentials.load(environment)
+        creds = credentials.load(environment) if with_secrets else credentials.placeholders(environment)
     except (render.RenderError, credentials.CredentialsError) as exc:
         console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(1)
@@ -41,6 +43,18 @@ def _intended(environment, sites, creds) -> dict[str, str]:
         return render.render(environment, creds, sites)
     except (render.RenderError, ValueError) as exc:
         console.print(f"[bold red]render error:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(1)
+
+
+def _targets(environment, sites):
+    """Each site's device, from the environment's declared source (wan.pdc.yml)."""
+    from pdc.labcontract import LabNotUp
+    from pdc.wan import connect
+
+    try:
+        return connect.targets(environment, sites)
+    except LabNotUp as exc:
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(1)
 
 
@@ -63,10 +77,13 @@ def wan() -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write one .cfg per device here.")
 @click.option("--platform", type=click.Choice(["cisco_ios", "huawei_vrp"]), help="Override the sites' platform.")
 def render_cmd(env: str, limit: str | None, out: Path | None, platform: str | None) -> None:
-    """Render the intended config of every (or --limit) device; deterministic."""
+    """Render the intended config of every (or --limit) device; deterministic.
+
+    Needs no credentials: secrets are written as marked placeholders (<secret:wan-password-hash>...),
+    and a config holding one is refused by `pdc wan push`."""
     from pdc.wan import render
 
-    environment, sites, creds = _setup(env, limit)
+    environment, sites, creds = _setup(env, limit, with_secrets=False)
     try:
         configs = render.render(environment, creds, sites, platform)
     except (render.RenderError, ValueError) as exc:
@@ -75,7 +92,7 @@ def render_cmd(env: str, limit: str | None, out: Path | None, platform: str | No
     redact = creds.redactor()
     if out:
         written = render.write(configs, out, redact)
-        click.echo(f"{len(written)} configs written to {out} (secrets redacted)")
+        click.echo(f"{len(written)} configs written to {out} (secrets as <secret:...> placeholders)")
     else:
         for site_id, text in configs.items():
             click.echo(f"! ==== {site_id}")
@@ -101,7 +118,7 @@ def trust(env: str, limit: str | None, yes: bool, replace: bool) -> None:
     except (render.RenderError, known_hosts.KnownHostsError) as exc:
         console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(1)
-    targets = connect.targets(environment, sites)
+    targets = _targets(environment, sites)
 
     def look(site):
         target = targets[site.id]
@@ -146,13 +163,12 @@ def trust(env: str, limit: str | None, yes: bool, replace: bool) -> None:
 
 
 def _read_jobs(env: str, limit: str | None, with_intended: bool, backups: bool = False):
-    from pdc.wan import connect
     from pdc.wan.backup import BackupRun
     from pdc.wan.verify import ReadJob
 
     environment, sites, creds = _setup(env, limit)
     intended = _intended(environment, sites, creds) if with_intended else {}
-    targets = connect.targets(environment, sites)
+    targets = _targets(environment, sites)
     run = BackupRun(environment.name, creds.redactor()) if backups else None
     jobs = [ReadJob(targets[s.id], intended.get(s.id), creds, run) for s in sites]
     return environment, jobs, run
@@ -188,15 +204,29 @@ def backup(env: str, limit: str | None, workers: int | None, quiet: bool) -> Non
 @workers_option
 @report_option
 @quiet_option
-def diff_cmd(env: str, limit: str | None, workers: int | None, report_path: Path | None, quiet: bool) -> None:
+@click.option("--offline", is_flag=True, help="Diff against saved running configs (--running), no device session.")
+@click.option("--running", "running_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="With --offline: a folder of <site>.cfg running configs (e.g. a backup run).")
+def diff_cmd(env: str, limit: str | None, workers: int | None, report_path: Path | None, quiet: bool,
+             offline: bool, running_dir: Path | None) -> None:
     """The remediation each device needs (the dry-run artifact), and unsaved devices.
 
+    --offline --running DIR: against saved running configs (DIR/<site>.cfg, e.g. a backup folder),
+    with no device session and no credentials; secret values are not compared.
     Exit 0 none, 2 changes or unsaved, 1 errors."""
     from pdc.wan import report
-    from pdc.wan.verify import diff_device
+    from pdc.wan.verify import SavedJob, diff_device, diff_saved
 
-    environment, jobs, _ = _read_jobs(env, limit, with_intended=True)
-    results = report.run(jobs, diff_device, _workers(workers), "diff", console, not quiet)
+    if offline != (running_dir is not None):
+        raise click.UsageError("--offline and --running DIR go together")
+    if offline:
+        environment, sites, creds = _setup(env, limit, with_secrets=False)
+        intended = _intended(environment, sites, creds)
+        jobs = [SavedJob(s, intended[s.id], running_dir / f"{s.id}.cfg") for s in sites]
+        results = report.run(jobs, diff_saved, _workers(workers), "diff (offline)", console, not quiet)
+    else:
+        environment, jobs, _ = _read_jobs(env, limit, with_intended=True)
+        results = report.run(jobs, diff_device, _workers(workers), "diff", console, not quiet)
     if not quiet:
         for r in results:
             if r.status == "changes":
@@ -250,7 +280,7 @@ def push(env: str, limit: str | None, apply: bool, yes: bool, workers: int | Non
     import time
 
     from pdc import paths
-    from pdc.wan import connect, report
+    from pdc.wan import report
     from pdc.wan.backup import BackupRun
     from pdc.wan.push import Job, push_device
 
@@ -258,7 +288,7 @@ def push(env: str, limit: str | None, apply: bool, yes: bool, workers: int | Non
     intended = _intended(environment, sites, creds)
     if apply and not yes:
         click.confirm(f"Push remediation to up to {len(sites)} device(s) of {environment.name}?", abort=True)
-    targets = connect.targets(environment, sites)
+    targets = _targets(environment, sites)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     backups = BackupRun(environment.name, creds.redactor(), stamp)
     session_dir = paths.ROOT / "reports" / "wan" / environment.name / f"sessions-{stamp}" if session_logs else None

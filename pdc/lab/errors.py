@@ -5,14 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 
-import click
 
-
-class LabError(click.ClickException):
-    """A lab step failed; the message says what to do about it.
-
-    A ClickException, so `pdc lab ...` prints "Error: <message>" and exits 1 instead of a traceback.
-    """
+class LabError(RuntimeError):
+    """A lab step failed; the message says what to do about it (`pdc lab` prints it, no traceback)."""
 
 
 # tool -> Debian package that ships it (named in the error so the fix is one apt-get away)

@@ -93,7 +93,7 @@ def _up(env: Environment, state: LabState, hosts: list[Host], gateway: IPv4Netwo
     if not netns.core_ok(state.core_ns, state.uplink, zones):
         _stop_everything(state, env)  # host links hang off the core: without it they are all stale
         state.run.mkdir(parents=True, exist_ok=True)
-        netns.setup_core(state.core_ns, state.uplink, gateway, env.plan.tenants, zones)
+        netns.setup_core(state.core_ns, state.uplink, gateway, env.address_plan.tenants, zones)
     proxy.ensure(state, env, machine_addr)
     for host in hosts:
         ssh.ensure_host_keys(state, host.name)
@@ -227,7 +227,7 @@ def _stop_everything(state: LabState, env: Environment) -> None:
         nspawn.unmount(mount)
     for ns in netns.listed(state.ns_prefix):
         netns.delete(ns)
-    netns.delete_uplink(state.uplink, env.plan.tenants)
+    netns.delete_uplink(state.uplink, env.address_plan.tenants)
     cgroup.remove(state)
     if state.run.exists():
         shutil.rmtree(state.run)

@@ -26,7 +26,7 @@ from pdc.lab.state import mounts_under
 UPSTREAM = os.environ.get("PDC_DEBIAN_UPSTREAM", "http://deb.debian.org/debian")
 SUITES = {"debian12": "bookworm", "debian13": "trixie"}
 ADMIN = "pdcadmin"
-# python3-apt: Ansible's apt module needs it on the target (LAB-NOTES)
+# python3-apt: Ansible's apt module needs it on the target
 CONTAINER_PACKAGES = ("systemd-sysv", "openssh-server", "python3", "python3-apt", "sudo", "iproute2",
                       "dbus", "procps")
 # util-linux-extra: hwclock, to set the clock after resuming a snapshot
@@ -127,7 +127,7 @@ def prepare(tree: Path, image: Image) -> None:
     """What every lab host of this OS shares: admin user, locked root, no stalls at boot."""
     chroot = ["chroot", str(tree)]
     run([*chroot, "useradd", "--create-home", "--shell", "/bin/bash", "--groups", "sudo", ADMIN])
-    # locked, not deleted: `passwd -d` makes lynis warn about an empty password (LAB-NOTES)
+    # locked, not deleted: `passwd -d` makes lynis warn about an empty password
     run([*chroot, "passwd", "-l", "root"])
     sudoers = tree / "etc/sudoers.d" / ADMIN
     sudoers.write_text(f"{ADMIN} ALL=(ALL) NOPASSWD:ALL\n")

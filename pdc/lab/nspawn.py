@@ -50,7 +50,7 @@ def personalise(root: Path, *, hostname: str, fqdn: str, address: str, sources: 
     """Per-host files written into the overlay before boot."""
     etc = root / "etc"
     (etc / "hostname").write_text(hostname + "\n")
-    # the hostname must resolve, or every sudo stalls ~20 s waiting for DNS (LAB-NOTES)
+    # the hostname must resolve, or every sudo stalls waiting for DNS
     (etc / "hosts").write_text(f"127.0.0.1\tlocalhost\n{address}\t{fqdn} {hostname}\n"
                                "::1\tlocalhost ip6-localhost ip6-loopback\n")
     resolv = etc / "resolv.conf"

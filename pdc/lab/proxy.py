@@ -3,7 +3,7 @@
 ``shared_services.package_mirror`` says where hosts get packages (in production, the data
 centre's mirror). In the lab that URL must point at this machine's end of
 ``lab.gateway_network``; the proxy listens only there, with a private config that maps the
-mirror's paths to the real Debian archive (the stock backends answer 503, see LAB-NOTES).
+mirror's paths to the real Debian archive (the stock backend lists answer 503 for them).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pdc import paths
+from pdc import labcontract
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class LabState:
 
     @property
     def root(self) -> Path:
-        return paths.STATE / "lab" / self.env
+        return labcontract.root(self.env)
 
     @property
     def run(self) -> Path:
@@ -38,19 +38,19 @@ class LabState:
 
     @property
     def key(self) -> Path:
-        return self.root / "id_ed25519"
+        return self.root / labcontract.KEY
 
     @property
     def known_hosts(self) -> Path:
-        return self.root / "known_hosts"
+        return self.root / labcontract.KNOWN_HOSTS
 
     @property
     def ssh_config(self) -> Path:
-        return self.root / "ssh_config"
+        return self.root / labcontract.SSH_CONFIG
 
     @property
     def hosts_file(self) -> Path:
-        return self.root / "hosts.json"
+        return self.root / labcontract.HOSTS_FILE
 
     def hostkeys(self, host: str) -> Path:
         return self.root / "hostkeys" / host

@@ -21,6 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from pdc import labcontract
 from pdc.environment import Environment
 from pdc.lab.errors import LabError
 from pdc.lab.state import LabState, alive, find_pids, kill_pids, read_pid, write_atomic
@@ -34,13 +35,14 @@ class Paths:
     def __init__(self, env: Environment):
         self.state = LabState(env.name)
         self.root = self.state.root
-        self.credentials = self.root / "switches.json"
-        self.dir = self.root / "switches"
+        # the files the product reads (pdc.labcontract) are named there, once
+        self.credentials = self.root / labcontract.SWITCHES_FILE
+        self.dir = self.root / labcontract.SWITCHES_DIR
         self.host_key = self.dir / "host_key"
-        self.spec = self.dir / "spec.json"
-        self.pid = self.dir / "server.pid"
+        self.spec = self.dir / labcontract.SPEC_FILE
+        self.pid = self.dir / labcontract.PID_FILE
         self.log = self.dir / "server.log"
-        self.ready = self.dir / "ready.json"
+        self.ready = self.dir / labcontract.READY_FILE
         self.control = self.dir / "faults.json"
 
     @property

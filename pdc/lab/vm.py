@@ -1,6 +1,6 @@
 """The real-kernel lab host: QEMU in software emulation (TCG), direct kernel boot.
 
-Why this shape (LAB-NOTES): KVM is unusable here and a TCG cold boot takes 30-100 s, so each
+Why this shape: the lab must run where KVM is unavailable, and a TCG cold boot is slow, so each
 lab boots its VM once, saves it, and later starts resume that saved state in seconds.
 
 - ``/var/cache/pdc/images/bookworm-vm-*/disk.qcow2``: the base disk, made from the debootstrap

@@ -1,7 +1,8 @@
 """Sessions to the switches: where each device is, and a Netmiko connection with safe settings.
 
-In the lab (the environment's emulated WAN is up) a device is 127.0.0.1:<port> from the
-lab's switches.json; in production it is the site's management address on port 22.
+Where the devices are is the environment's choice (wan.pdc.yml, pdc.sources): ``model`` (the
+default, production) is each site's management address on port 22; ``lab`` is the address the
+running lab publishes (pdc.labcontract), and an error when that lab is not up.
 
 Host keys are checked strictly against the environment's known_hosts file only (no system
 keys, no agent, no key files, nothing added on the fly). Paramiko compares the key right after
@@ -11,17 +12,15 @@ sent.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from pdc import labcontract, sources
 from pdc.environment import Environment
 from pdc.schema import Site
-from pdc.wan import known_hosts
+from pdc.wan import known_hosts, platforms
 from pdc.wan.credentials import Credentials
 
-# Netmiko checks nothing by default: every config line is checked against these.
-ERROR_PATTERN = r"% Invalid|% Incomplete|% Ambiguous|No such command"
 TIMEOUT = 10
 
 
@@ -37,21 +36,22 @@ class Target:
     port: int
     known_hosts: Path | None = None  # the environment's file (targets() sets it)
 
+    @property
+    def driver(self) -> platforms.Driver:
+        return platforms.driver(self.site.platform)
+
 
 def targets(env: Environment, sites: list[Site]) -> dict[str, Target]:
-    from pdc.lab import switches
-
-    lab = {}
-    if switches.is_up(env):
-        lab = json.loads(switches.Paths(env).credentials.read_text()).get("devices", {})
-    out = {}
+    """Each site's device; raises LabNotUp when the WAN is `source: lab` and that lab is not up."""
     keys = known_hosts.path(env.name)
-    for site in sites:
-        if site.id in lab:
-            out[site.id] = Target(site, lab[site.id]["host"], int(lab[site.id]["port"]), keys)
-        else:
-            out[site.id] = Target(site, str(env.mgmt_ip(site)), 22, keys)
-    return out
+    if sources.wan(env.root) == sources.MODEL:
+        return {site.id: Target(site, str(env.mgmt_ip(site)), 22, keys) for site in sites}
+    lab = labcontract.wan_devices(env.name)
+    missing = [site.id for site in sites if site.id not in lab]
+    if missing:
+        raise labcontract.LabNotUp(f"the running lab of {env.name} has no device for {', '.join(missing[:5])}: "
+                                   f"run `pdc lab up {env.name} --wan-only` again")
+    return {site.id: Target(site, lab[site.id].host, lab[site.id].port, keys) for site in sites}
 
 
 def connect(target: Target, creds: Credentials, session_log: Path | None = None):
@@ -64,7 +64,7 @@ def connect(target: Target, creds: Credentials, session_log: Path | None = None)
         raise HostKeyUnknown(target)
     log = RedactedSessionLog(session_log, creds.redactor()) if session_log is not None else None
     conn = ConnectHandler(
-        device_type="cisco_ios", host=target.host, port=target.port, username=creds.username,
+        device_type=target.driver.device_type, host=target.host, port=target.port, username=creds.username,
         password=creds.password, secret=creds.secret, conn_timeout=TIMEOUT, auth_timeout=TIMEOUT,
         banner_timeout=TIMEOUT, timeout=TIMEOUT * 3, session_log=log, allow_agent=False,
         use_keys=False, ssh_strict=True, system_host_keys=False, alt_host_keys=True,
@@ -74,12 +74,12 @@ def connect(target: Target, creds: Credentials, session_log: Path | None = None)
     return conn
 
 
-def running_config(conn) -> str:
-    return conn.send_command("show running-config", read_timeout=60)
+def running_config(conn, platform: str = "cisco_ios") -> str:
+    return conn.send_command(platforms.driver(platform).show_running, read_timeout=60)
 
 
-def startup_config(conn) -> str:
-    return conn.send_command("show startup-config", read_timeout=60)
+def startup_config(conn, platform: str = "cisco_ios") -> str:
+    return conn.send_command(platforms.driver(platform).show_startup, read_timeout=60)
 
 
 class HostKeyUnknown(Exception):

@@ -3,21 +3,27 @@
 Order: environment variables (PDC_WAN_USERNAME, PDC_WAN_PASSWORD, PDC_WAN_SECRET,
 PDC_WAN_SNMP_AUTH, PDC_WAN_SNMP_PRIV); else an ansible-vault file (PDC_WAN_VAULT, unlocked
 with PDC_WAN_VAULT_PASSWORD_FILE) holding the same keys in lowercase without the prefix;
-else, for an environment whose lab WAN is up, the lab's generated ``switches.json``.
+else, for an environment whose WAN is ``source: lab`` (wan.pdc.yml), the running lab's generated
+credentials (pdc.labcontract). Never the lab's for a ``model`` environment.
 
 Secrets never appear in reprs, logs, reports, backups or rendered files: ``Redactor``
 replaces these known secrets and, by pattern, every secret-bearing value of a device config
 (pdc.wan.redact) before anything is written.
+
+Rendering for review needs no secret at all: ``placeholders`` stands in for the credentials
+with marked values (``<secret:wan-password-hash>``...). A config holding one can never be
+pushed (``holds_placeholder``; pdc.wan.push refuses it before connecting).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pdc import labcontract, sources
 from pdc.environment import Environment
 from pdc.wan import redact, type9
 
@@ -27,8 +33,18 @@ REDACTED = redact.MARK
 MIN_LENGTH = {"password": 12, "secret": 12, "snmp_auth": 8, "snmp_priv": 8}
 
 
+# Where a secret goes in a config rendered without credentials: `<secret:wan-password-hash>`.
+PLACEHOLDER = re.compile(r"<secret:[a-z0-9-]+>")
+
+
 class CredentialsError(RuntimeError):
     pass
+
+
+def holds_placeholder(config: str) -> str | None:
+    """The first placeholder in a config, or None: a config with one is for reading, never for pushing."""
+    found = PLACEHOLDER.search(config)
+    return found.group(0) if found else None
 
 
 @dataclass(frozen=True)
@@ -74,14 +90,48 @@ class Credentials:
 class Redactor:
     """Known secrets wherever they appear, then every secret-bearing config value by pattern."""
 
-    def __init__(self, secrets: list[str]):
+    def __init__(self, secrets: list[str], patterns: bool = True):
         # longest first, so a value containing a shorter secret is replaced whole
         self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        self.patterns = patterns
 
     def __call__(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
-        return redact.redact(text)
+        return redact.redact(text) if self.patterns else text
+
+
+@dataclass(frozen=True)
+class Placeholders(Credentials):
+    """Credentials that are marked placeholders: to render and diff offline with no secret."""
+
+    @property
+    def password_hash(self) -> str:
+        return "<secret:wan-password-hash>"
+
+    @property
+    def secret_hash(self) -> str:
+        return "<secret:wan-enable-hash>"
+
+    def prepare_hashes(self, site_ids: list[str]) -> None:
+        pass
+
+    def save_hashes(self) -> None:
+        pass
+
+    def redactor(self) -> Redactor:
+        # nothing to hide, and the pattern redactor would turn the marked placeholders into <redacted>
+        return Redactor([], patterns=False)
+
+
+def placeholders(env: Environment) -> Placeholders:
+    """The user name is no secret: PDC_WAN_USERNAME when set, so an offline diff against a backup
+    compares the `username` line; every secret is a placeholder."""
+    username = os.environ.get("PDC_WAN_USERNAME") or "<secret:wan-username>"
+    return Placeholders(username=username, password="<secret:wan-password>",
+                        secret="<secret:wan-enable>", snmp_auth="<secret:wan-snmp-auth>",
+                        snmp_priv="<secret:wan-snmp-priv>", source="placeholders (no credentials)",
+                        env_name=env.name)
 
 
 def load(env: Environment) -> Credentials:
@@ -91,15 +141,15 @@ def load(env: Environment) -> Credentials:
     vault = os.environ.get("PDC_WAN_VAULT")
     if vault:
         return _checked(_read_vault(Path(vault)), f"ansible-vault file {vault}", env.name)
-    from pdc.lab import switches
-
-    if switches.is_up(env):
-        data = json.loads(switches.Paths(env).credentials.read_text())
+    if sources.wan(env.root) == sources.LAB:
+        try:
+            data = labcontract.wan_credentials(env.name)
+        except labcontract.LabNotUp as exc:
+            raise CredentialsError(str(exc)) from None
         return _checked({k: data.get(k, "") for k in KEYS}, f"lab credentials of {env.name}", env.name)
     raise CredentialsError(
         f"no WAN credentials for {env.name}: set PDC_WAN_USERNAME, PDC_WAN_PASSWORD, PDC_WAN_SECRET, "
-        f"PDC_WAN_SNMP_AUTH and PDC_WAN_SNMP_PRIV, or PDC_WAN_VAULT (+ PDC_WAN_VAULT_PASSWORD_FILE), "
-        f"or start the lab: pdc lab up {env.name} --wan-only")
+        f"PDC_WAN_SNMP_AUTH and PDC_WAN_SNMP_PRIV, or PDC_WAN_VAULT (+ PDC_WAN_VAULT_PASSWORD_FILE)")
 
 
 def _checked(values: dict, source: str, env_name: str) -> Credentials:

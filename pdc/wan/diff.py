@@ -1,7 +1,8 @@
 """What must change on a device: hier_config 3 remediation (and restore) between two configs.
 
-The remediation is filtered: a device always has VLAN 1, its physical ports and Vlan1,
-so a line that would remove them is never proposed, whatever the intended config says.
+The remediation is filtered: a device always has VLAN 1, its physical ports and its VLAN 1
+interface, so a line that would remove them (the platform driver's `never_remove`) is never
+proposed, whatever the intended config says.
 """
 
 from __future__ import annotations
@@ -9,14 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from hier_config import Platform, WorkflowRemediation, get_hconfig
+from hier_config import WorkflowRemediation, get_hconfig
 
-PLATFORMS = {"cisco_ios": Platform.CISCO_IOS, "huawei_vrp": Platform.HUAWEI_VRP}
-NEVER_REMOVE = re.compile(
-    r"^no (?:vlan 1|interface (?:Vlan1|(?:FastEthernet|GigabitEthernet|TenGigabitEthernet)\S+))$")
-
-
-NVRAM_HEADER = re.compile(r"^Using \d+ out of \d+ bytes.*$", re.M)
+from pdc.wan.platforms import driver
 
 
 @dataclass(frozen=True)
@@ -38,8 +34,8 @@ class Change:
 
 
 def parse(text: str, platform: str = "cisco_ios"):
-    # hier_config skips IOS's running-config header itself, not the startup config's NVRAM line
-    return get_hconfig(PLATFORMS[platform], NVRAM_HEADER.sub("", text))
+    chosen = driver(platform)
+    return get_hconfig(chosen.hier_platform, chosen.header.sub("", text))
 
 
 def change(running, intended, platform: str = "cisco_ios") -> Change:
@@ -50,7 +46,7 @@ def change(running, intended, platform: str = "cisco_ios") -> Change:
     running = parse(running, platform) if isinstance(running, str) else running
     intended = parse(intended, platform) if isinstance(intended, str) else intended
     workflow = WorkflowRemediation(running, intended)
-    return _lines(workflow.remediation_config)
+    return _lines(workflow.remediation_config, driver(platform))
 
 
 def future(running, change: Change, platform: str = "cisco_ios"):
@@ -60,20 +56,16 @@ def future(running, change: Change, platform: str = "cisco_ios"):
     return running.future(sent)
 
 
-# `show running-config` / `show startup-config` lines that say nothing about the config itself
-NOT_CONFIG = re.compile(r"^(?:Building configuration\.\.\.|Current configuration : \d+ bytes|"
-                        r"Using \d+ out of \d+ bytes|!.*|ntp clock-period \d+|\s*)$")
-
-
-def saved_equals_running(running: str, startup: str) -> bool:
+def saved_equals_running(running: str, startup: str, platform: str = "cisco_ios") -> bool:
     """Startup and running hold the same config (headers, comments and blank lines ignored).
 
-    Line by line, order included: what `write memory` saves is the running config verbatim."""
-    return _config_lines(running) == _config_lines(startup)
+    Line by line, order included: what a save writes is the running config verbatim."""
+    not_config = driver(platform).not_config
+    return _config_lines(running, not_config) == _config_lines(startup, not_config)
 
 
-def _config_lines(text: str) -> list[str]:
-    return [line.rstrip() for line in text.splitlines() if not NOT_CONFIG.match(line)]
+def _config_lines(text: str, not_config: re.Pattern) -> list[str]:
+    return [line.rstrip() for line in text.splitlines() if not not_config.match(line)]
 
 
 def unsaved_outside(running, startup: str, intended, platform: str = "cisco_ios") -> list[str]:
@@ -96,7 +88,7 @@ def _with_sections(change: Change) -> list[str]:
     return out + change.banner
 
 
-def _lines(remediation) -> Change:
+def _lines(remediation, chosen) -> Change:
     lines: list[str] = []
     banner: list[str] = []
     for child in sorted(remediation.children):
@@ -106,9 +98,9 @@ def _lines(remediation) -> Change:
         if child.text.startswith("no banner "):
             lines.append(" ".join(child.text.split()[:3]))  # `no banner motd`: the text is not needed
             continue
-        if NEVER_REMOVE.match(child.text):
+        if chosen.never_remove.match(child.text):
             continue
-        if child.text.startswith("no ") and child.children:
+        if child.text.startswith(chosen.negation) and child.children:
             continue  # defensive: hier_config never negates with children
         lines.append(child.text)
         if child.children:

@@ -24,15 +24,15 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address
 from pathlib import Path
 
-from pdc.wan import connect, diff, lockout, send
+from pdc.wan import connect, credentials, diff, lockout, send
 from pdc.wan.backup import BackupRun
 from pdc.wan.credentials import Credentials
+from pdc.wan.platforms import SaveNotConfirmed
 from pdc.wan.report import Result
 
-# Measured on 2 cores, full haiduong push (248 switches, ~145 lines each, from day 0, lines sent
-# in blocks): 16 workers 18.9 s, 24 workers 16.9 s, 32 workers 15.5 s, 48 workers 15.1 s. Both
-# cores are busy from 32 on (the client's SSH and hier_config, the switches' emulator).
-# bench/wan.py re-measures it.
+# Devices in flight at once: a device spends most of its push waiting for answers, so many run
+# side by side until the controller's CPU (SSH, hier_config) is the limit; bench/wan.py times a
+# full haiduong push with it.
 DEFAULT_WORKERS = 32
 # A config line answers in milliseconds; a dropped session shows only as silence.
 READ_TIMEOUT = 10
@@ -62,6 +62,12 @@ class Job:
 
 
 def push_device(job: Job) -> Result:
+    placeholder = credentials.holds_placeholder(job.intended)
+    if placeholder or isinstance(job.creds, credentials.Placeholders):
+        # a config rendered for reading would set the marker itself as a password: never sent
+        return Result(job.site, "refused-placeholder",
+                      f"untouched: the intended config holds the placeholder {placeholder or 'credentials'}; "
+                      "a push needs the real credentials (PDC_WAN_* or PDC_WAN_VAULT)")
     redact = job.creds.redactor()
     log = job.session_dir / f"{job.site}.log" if job.session_dir else None
     try:
@@ -70,16 +76,16 @@ def push_device(job: Job) -> Result:
         return Result(job.site, connect.failure_status(exc), f"untouched: {connect.classify(exc)}")
     try:
         try:
-            before = connect.running_config(conn)
-            startup = connect.startup_config(conn)
+            before = connect.running_config(conn, job.platform)
+            startup = connect.startup_config(conn, job.platform)
         except Exception as exc:  # noqa: BLE001
             return Result(job.site, "unreachable", f"untouched: cannot read the running and startup configs "
                                                    f"({_why(exc)})")
         backup = str(job.backups.write(job.site, before)) if job.backups else None
-        intended = diff.parse(job.intended)  # once: it is compared twice
+        intended = diff.parse(job.intended, job.platform)  # once: it is compared twice
         notes = []
-        if not diff.saved_equals_running(before, startup):
-            foreign = diff.unsaved_outside(before, startup, intended)
+        if not diff.saved_equals_running(before, startup, job.platform):
+            foreign = diff.unsaved_outside(before, startup, intended, job.platform)
             if foreign:
                 return Result(job.site, "unsaved",
                               f"untouched: {len(foreign)} unsaved line(s) that pdc would not push "
@@ -87,8 +93,8 @@ def push_device(job: Job) -> Result:
                               f"the device first",
                               backup=backup)
             notes.append("the running config held an unsaved part of this very change (an interrupted push)")
-        running = diff.parse(before)  # once: the change and the lockout check both read it
-        change = diff.change(running, intended)
+        running = diff.parse(before, job.platform)  # once: the change and the lockout check both read it
+        change = diff.change(running, intended, job.platform)
         if change.empty and not notes:
             return Result(job.site, "unchanged", backup=backup)
         if not change.empty:
@@ -103,13 +109,13 @@ def push_device(job: Job) -> Result:
                           details={"remediation": redact(change.text())})
         try:
             if not change.empty:
-                _send(conn, change)
-                after = connect.running_config(conn)
-                left = diff.change(after, intended)
+                _send(conn, change, job)
+                after = connect.running_config(conn, job.platform)
+                left = diff.change(after, intended, job.platform)
                 if not left.empty:
                     first = redact(left.text().splitlines()[0])
                     raise PushError(f"verify: {left.size} intended line(s) missing after the push (first: {first!r})")
-            _save(conn)
+            _save(conn, job)
             return Result(job.site, "ok", "; ".join(notes), lines=change.size, backup=backup)
         except Exception as exc:  # noqa: BLE001 - every failure is rolled back
             reason = redact(_why(exc))
@@ -132,29 +138,32 @@ def _lockout(job: Job, conn, running, change: diff.Change) -> str | None:
     except ValueError:
         device = None
     controller = lockout.Controller(source, job.creds.username, device)
-    future = diff.future(running, change)
+    future = diff.future(running, change, job.platform)
     return lockout.check(job.platform, lockout.lines_of(running), lockout.lines_of(future), change.lines,
                          controller)
 
 
-def _send(conn, change: diff.Change) -> None:
+def _send(conn, change: diff.Change, job: Job) -> None:
     if change.lines:
-        send.send_lines(conn, change.lines, READ_TIMEOUT)
+        send.send_lines(conn, change.lines, READ_TIMEOUT, platform=job.target.driver)
     if change.banner:
         send.send_banner(conn, change.banner, READ_TIMEOUT)
     conn.set_base_prompt()  # the hostname may have changed
 
 
-def _save(conn, running: str | None = None) -> None:
-    """`write memory`; given the running config, also prove the startup config now equals it.
+def _save(conn, job: Job, running: str | None = None) -> None:
+    """The platform's save; given the running config, also prove the startup config now equals it.
 
-    The push trusts IOS's [OK] (one more config read per device costs ~2 s over 248 devices); the
-    rollback, rarer and the last word on a device, reads the startup config back."""
-    saved = conn.save_config()
-    if "[OK]" not in saved:
-        raise PushError("write memory did not confirm [OK]")
-    if running is not None and not diff.saved_equals_running(running, connect.startup_config(conn)):
-        raise PushError("after write memory the startup config still differs from the running config")
+    The push trusts the device's acknowledgement (one more config read per device costs ~2 s over
+    248 devices); the rollback, rarer and the last word on a device, reads the startup config back."""
+    chosen = job.target.driver
+    try:
+        chosen.save(conn)
+    except SaveNotConfirmed as exc:
+        raise PushError(str(exc)) from None
+    startup = connect.startup_config(conn, job.platform) if running is not None else None
+    if running is not None and not diff.saved_equals_running(running, startup, job.platform):
+        raise PushError(f"after {chosen.save_command!r} the startup config still differs from the running config")
 
 
 def _rollback(job: Job, conn, before: str, reason: str, lines: int, backup: str | None) -> Result:
@@ -190,17 +199,17 @@ def _rollback(job: Job, conn, before: str, reason: str, lines: int, backup: str 
 def _restore(job: Job, conn, before: str, reason: str, lines: int, backup: str | None, path: str,
              prove_login: bool) -> Result:
     _resync(conn)
-    now = connect.running_config(conn)
-    restore = diff.change(now, before)
+    now = connect.running_config(conn, job.platform)
+    restore = diff.change(now, before, job.platform)
     if not restore.empty:
-        _send(conn, restore)
-    restored = connect.running_config(conn)
-    check = diff.change(restored, before)
+        _send(conn, restore, job)
+    restored = connect.running_config(conn, job.platform)
+    check = diff.change(restored, before, job.platform)
     if not check.empty:
         return Result(job.site, "failed-rollback-failed",
                       f"{reason}; rollback {path}: {check.size} line(s) still differ from the backup", lines,
                       backup=backup)
-    _save(conn, restored)
+    _save(conn, job, restored)
     if prove_login:
         try:
             _close(connect.connect(job.target, job.creds))

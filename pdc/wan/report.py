@@ -20,13 +20,14 @@ from pdc.wan.redact import redact
 
 # push statuses; diff/verify add their own (changes, compliant, drift). refused-lockout: the change
 # would cut the controller's path; unsaved: running differs from startup; not-attempted: the run was
-# interrupted before the device started; host-key-*: the device's SSH key is not the pinned one.
+# interrupted before the device started; host-key-*: the device's SSH key is not the pinned one;
+# refused-placeholder: the intended config was rendered without credentials.
 FAILED = {"failed-rolled-back", "failed-rollback-failed", "unreachable", "error", "drift", "refused-lockout",
-          "unsaved", "not-attempted", "host-key-mismatch", "host-key-unknown"}
+          "refused-placeholder", "unsaved", "not-attempted", "host-key-mismatch", "host-key-unknown"}
 COLOURS = {"ok": "green", "unchanged": "green", "compliant": "green", "planned": "yellow", "changes": "yellow",
            "failed-rolled-back": "red", "failed-rollback-failed": "bold red", "unreachable": "red",
            "error": "red", "drift": "red", "refused-lockout": "red", "unsaved": "red", "not-attempted": "yellow",
-           "host-key-mismatch": "bold red", "host-key-unknown": "red"}
+           "host-key-mismatch": "bold red", "host-key-unknown": "red", "refused-placeholder": "bold red"}
 
 
 @dataclass

@@ -15,31 +15,31 @@ import time
 
 from netmiko.exceptions import ConfigInvalidException, ReadTimeout
 
-from pdc.wan.connect import ERROR_PATTERN
+from pdc.wan.platforms import Driver, driver
 
-# Lines per write. IOS reads pasted input through its terminal buffer; blocks of a few dozen
+# Lines per write. A switch reads pasted input through its terminal buffer; blocks of a few dozen
 # lines are what engineers paste by hand, and the session waits for each block's prompts.
 BLOCK = 32
-# Any config-mode prompt; the hostname may change mid-push (`hostname ...`).
-CONFIG_PROMPT = re.compile(r"^[\w.-]+\(config[^)]*\)#", re.M)
 POLL = 0.005
 
 
-def send_lines(conn, lines: list[str], read_timeout: float, block: int = BLOCK) -> str:
+def send_lines(conn, lines: list[str], read_timeout: float, block: int = BLOCK,
+               platform: Driver | None = None) -> str:
     """Send config lines in config mode (entered and left here, as send_banner does); raise on the
-    first refused line."""
+    first refused line. `platform`: the device's driver (its prompt and error patterns)."""
+    chosen = platform or driver("cisco_ios")
     output = [conn.config_mode()]
     for start in range(0, len(lines), block):
         chunk = lines[start:start + block]
         conn.write_channel("".join(conn.normalize_cmd(line) for line in chunk))
-        answer = _read_prompts(conn, len(chunk), read_timeout)
+        answer = _read_prompts(conn, len(chunk), read_timeout, chosen.config_prompt)
         output.append(answer)
-        _check(chunk, answer)
+        _check(chunk, answer, chosen)
     output.append(conn.exit_config_mode())
     return "".join(output)
 
 
-def _read_prompts(conn, count: int, read_timeout: float) -> str:
+def _read_prompts(conn, count: int, read_timeout: float, prompt: re.Pattern) -> str:
     """Read until `count` config prompts have arrived (each line answers with one)."""
     buffer = ""
     deadline = time.monotonic() + read_timeout
@@ -47,27 +47,27 @@ def _read_prompts(conn, count: int, read_timeout: float) -> str:
         data = conn.read_channel()
         if data:
             buffer += data
-            if len(CONFIG_PROMPT.findall(buffer)) >= count:
+            if len(prompt.findall(buffer)) >= count:
                 return buffer
             deadline = time.monotonic() + read_timeout  # a slow device that still answers is alive
             continue
         if conn.remote_conn.closed or time.monotonic() > deadline:
-            raise ReadTimeout(f"{len(CONFIG_PROMPT.findall(buffer))} of {count} prompts before silence")
+            raise ReadTimeout(f"{len(prompt.findall(buffer))} of {count} prompts before silence")
         time.sleep(POLL)
 
 
-def _check(chunk: list[str], answer: str) -> None:
+def _check(chunk: list[str], answer: str, chosen: Driver) -> None:
     # answers[i] is line i's echo and output: the text up to the prompt that follows it
-    answers = CONFIG_PROMPT.split(answer)
+    answers = chosen.config_prompt.split(answer)
     for line, text in zip(chunk, answers, strict=False):
-        error = re.search(ERROR_PATTERN, text)
+        error = re.search(chosen.error_pattern, text)
         if error:
             raise ConfigInvalidException(
                 f"Invalid input detected at command: {line.strip()}, matched error: {error.group(0)}")
 
 
 def send_banner(conn, lines: list[str], read_timeout: float) -> None:
-    """Banner text lines are not commands: send them as a block and check the result once.
+    """IOS banner text lines are not commands: send them as a block and check the result once.
 
     Netmiko's send_config_set would switch off echo checking for the whole set and read each
     line with a timing loop (2-100 s); here the lines go out together and the prompt ends it.
@@ -76,5 +76,5 @@ def send_banner(conn, lines: list[str], read_timeout: float) -> None:
     conn.write_channel("\n".join(lines) + "\n")
     output = conn.read_until_pattern(pattern=re.escape(conn.base_prompt) + r"\(config\)#", read_timeout=read_timeout)
     conn.exit_config_mode()
-    if re.search(ERROR_PATTERN, output):
+    if re.search(driver("cisco_ios").error_pattern, output):
         raise ConfigInvalidException("the banner was refused")

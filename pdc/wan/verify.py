@@ -1,10 +1,13 @@
-"""Read-only jobs: back up, diff and verify each device against its intended config."""
+"""Read-only jobs: back up, diff and verify each device against its intended config; and diff a
+saved running config (a backup) with no device session."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from pdc.wan import connect, diff
+from pdc.schema import Site
+from pdc.wan import backup, connect, diff, redact
 from pdc.wan.backup import BackupRun
 from pdc.wan.credentials import Credentials
 from pdc.wan.report import Result
@@ -26,10 +29,11 @@ class ReadJob:
 class Configs:
     running: str
     startup: str
+    platform: str = "cisco_ios"
 
     @property
     def saved(self) -> bool:
-        return diff.saved_equals_running(self.running, self.startup)
+        return diff.saved_equals_running(self.running, self.startup, self.platform)
 
 
 def _read(job: ReadJob, with_startup: bool = True) -> tuple[Configs | None, Result | None]:
@@ -38,8 +42,10 @@ def _read(job: ReadJob, with_startup: bool = True) -> tuple[Configs | None, Resu
     except Exception as exc:  # noqa: BLE001
         return None, Result(job.site, connect.failure_status(exc), connect.classify(exc))
     try:
-        running = connect.running_config(conn)
-        return Configs(running, connect.startup_config(conn) if with_startup else running), None
+        platform = job.target.site.platform
+        running = connect.running_config(conn, platform)
+        startup = connect.startup_config(conn, platform) if with_startup else running
+        return Configs(running, startup, platform), None
     except Exception as exc:  # noqa: BLE001
         return None, Result(job.site, "unreachable", f"cannot read the device's config ({type(exc).__name__})")
     finally:
@@ -66,7 +72,7 @@ def diff_device(job: ReadJob) -> Result:
     if failure:
         return failure
     try:
-        change = diff.change(configs.running, job.intended)
+        change = diff.change(configs.running, job.intended, configs.platform)
     except Exception as exc:  # noqa: BLE001
         return Result(job.site, "error", f"cannot compare: {type(exc).__name__}: {exc}")
     if change.empty:
@@ -85,3 +91,35 @@ def verify_device(job: ReadJob) -> Result:
         result.reason = "; ".join(filter(None, [f"{result.lines} intended line(s) missing or different",
                                                 result.reason]))
     return result
+
+
+@dataclass
+class SavedJob:
+    """A device's intended config against its running config saved in a file (no session)."""
+
+    device: Site
+    intended: str
+    running_file: Path
+
+    @property
+    def site(self) -> str:
+        return self.device.id
+
+
+def diff_saved(job: SavedJob) -> Result:
+    """`changes` with the remediation, or `unchanged`; secret values are not compared (a backup
+    holds <redacted> where the render holds <secret:...>: both sides get the redaction mark)."""
+    try:
+        text = job.running_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Result(job.site, "error", f"no saved running config {job.running_file}")
+    except (OSError, UnicodeDecodeError) as exc:
+        return Result(job.site, "error", f"cannot read {job.running_file} ({type(exc).__name__})")
+    platform = job.device.platform
+    try:
+        change = diff.change(redact.redact(backup.clean(text)), redact.redact(job.intended), platform)
+    except Exception as exc:  # noqa: BLE001 - one file's failure is reported, the others go on
+        return Result(job.site, "error", f"cannot compare {job.running_file}: {type(exc).__name__}")
+    if change.empty:
+        return Result(job.site, "unchanged")
+    return Result(job.site, "changes", lines=change.size, details={"remediation": change.text(), "saved": True})

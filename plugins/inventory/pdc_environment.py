@@ -113,15 +113,14 @@ class InventoryModule(BaseInventoryPlugin):
             self.inventory.set_variable(name, key, value)
 
     def _lab(self, env) -> dict[str, dict]:
-        from pdc.lab.state import LabState
+        from pdc import labcontract  # the files the lab publishes; the lab itself is not imported
 
-        state = LabState(env.name)
-        record = state.read_hosts()
-        up = record.get("hosts", {})
+        root = labcontract.root(env.name)
+        up = labcontract.hosts_up(env.name)
         if not up:
-            self.display.warning(f"lab {env.name} is not up (no {state.hosts_file}): run `pdc lab up {env.name}`;"
-                                 " listing the model's hosts")
-        ssh_args = (f"-o UserKnownHostsFile={state.known_hosts} -o StrictHostKeyChecking=yes "
+            self.display.warning(f"lab {env.name} is not up (no {root / labcontract.HOSTS_FILE}): run "
+                                 f"`pdc lab up {env.name}`; listing the model's hosts")
+        ssh_args = (f"-o UserKnownHostsFile={root / labcontract.KNOWN_HOSTS} -o StrictHostKeyChecking=yes "
                     "-o IdentitiesOnly=yes")
         out = {}
         for host in env.hosts:
@@ -130,7 +129,7 @@ class InventoryModule(BaseInventoryPlugin):
             item = up.get(host.name, {})
             out[host.name] = {
                 "ansible_host": item.get("address", str(host.address)),
-                "ansible_ssh_private_key_file": str(state.key),
+                "ansible_ssh_private_key_file": str(root / labcontract.KEY),
                 "ansible_ssh_common_args": ssh_args,
                 "pdc_lab_up": bool(item),
             }

@@ -120,7 +120,7 @@ def zone_rules(env: Environment, system: System, zone: str) -> list[Rule]:
     roles = {r for g in system.vm_groups if g.zone == zone for r in g.roles}
     if "bastion" in roles:
         ssh = view.service("ssh")
-        rules += [Rule("egress", proto, port, str(env.plan.tenants), why="bastion into the tenants")
+        rules += [Rule("egress", proto, port, str(env.address_plan.tenants), why="bastion into the tenants")
                   for proto in ssh.protocols for port in ssh.ports]
     return list(dict.fromkeys(rules))
 

@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from pdc.lab.pytest_plugin import env_flag, private_env
+from labkit.pytest_plugin import env_flag, private_env
 
 sys.path.insert(0, str(Path(__file__).parent))
 import privatelab  # noqa: E402

@@ -14,8 +14,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from pdc.lab.playbook_run import PlaybookRun, run_playbook
-from pdc.lab.private import private_lab
+from labkit.playbook_run import PlaybookRun, run_playbook
+from labkit.private import private_lab
+
 from pdc.lab.ssh import run_remote
 
 NAME = os.environ.get("PDC_HARDEN_ENV", "hardlab")

@@ -16,8 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from pdc.lab.pytest_plugin import env_flag, private_env
+from labkit.pytest_plugin import env_flag, private_env
 
 sys.path.insert(0, str(Path(__file__).parent))
 import kernlab  # noqa: E402

@@ -1,4 +1,4 @@
-"""The kernel tier's private lab: a copy of inventories/lab (see pdc/lab/private.py) of which
+"""The kernel tier's private lab: a copy of inventories/lab (see tests/labkit/private.py) of which
 only the real-kernel VM is started, hardened once per session and shared by every kernel suite.
 
 Its own name and addresses (not the integration tier's `hardlab`/`auditlab`), so it runs next
@@ -13,10 +13,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from labkit.playbook_run import PlaybookRun, run_playbook
+from labkit.private import private_lab
+from labkit.pytest_plugin import env_flag
+
 from pdc import paths
-from pdc.lab.playbook_run import PlaybookRun, run_playbook
-from pdc.lab.private import private_lab
-from pdc.lab.pytest_plugin import env_flag
 from pdc.lab.ssh import run_remote
 
 NAME = os.environ.get("PDC_KERNEL_ENV", "kernlab")

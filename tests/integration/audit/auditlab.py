@@ -7,8 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from labkit.playbook_run import PlaybookRun, run_playbook
+
 from pdc import paths
-from pdc.lab.playbook_run import PlaybookRun, run_playbook
 from pdc.lab.ssh import run_remote
 from pdc.lab.state import LabState
 

@@ -55,7 +55,8 @@ def assert_clean(env, state: LabState) -> None:
     assert cgroup.pids(state) == [], "no process left in the lab's cgroups"
     assert not any((root / cgroup.lab_dir(state)).exists() for root in cgroup.hierarchies()), "no cgroups left"
     assert not netns.link_exists(state.uplink), "no link to the core left"
-    routes = subprocess.run(["ip", "route", "show", str(env.plan.tenants)], capture_output=True, text=True).stdout
+    routes = subprocess.run(["ip", "route", "show", str(env.address_plan.tenants)], capture_output=True,
+                            text=True).stdout
     assert routes.strip() == "", "no route to the lab left"
     assert not state.run.exists(), "no run files left"
     assert not state.hosts_file.exists()

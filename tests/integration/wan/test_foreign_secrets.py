@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pdc.wan import connect
+from pdc.wan import connect, platforms
 from pdc.wan.credentials import load
 from pdc.wan.redact import MARK
 from tests.integration.wan.conftest import ENV, pdc, report
@@ -47,7 +47,7 @@ def _seed(lab_env, values: dict[str, str]) -> None:
     for site_id, target in connect.targets(lab_env, [lab_env.site(s) for s in SEEDED]).items():
         conn = connect.connect(target, creds)
         try:
-            conn.send_config_set(lines, error_pattern=connect.ERROR_PATTERN)
+            conn.send_config_set(lines, error_pattern=platforms.driver("cisco_ios").error_pattern)
             conn.save_config()  # old secrets a device really holds are saved ones
             running = connect.running_config(conn)
         finally:

@@ -13,11 +13,11 @@ from netmiko.exceptions import (
     ReadTimeout,
 )
 
-from pdc.wan import connect, diff, render, send
+from pdc.wan import diff, platforms, render, send
 from pdc.wan.credentials import Credentials
 
 pytestmark = pytest.mark.lab
-ERROR = connect.ERROR_PATTERN
+ERROR = platforms.driver("cisco_ios").error_pattern
 
 
 def _connect(creds: dict, site: str):

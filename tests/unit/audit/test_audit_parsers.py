@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from ipaddress import ip_network
 from pathlib import Path
@@ -104,21 +105,47 @@ def test_config_text_helpers():
     assert octal_at_most("600", "640") and octal_at_most("640", "640") and not octal_at_most("644", "640")
 
 
+def _publish_hosts(state: Path, env_name: str, names) -> None:
+    """What `pdc lab up` publishes: the hosts that are up (pdc.labcontract)."""
+    folder = state / "lab" / env_name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "hosts.json").write_text(json.dumps({"hosts": {n: {"address": "192.0.2.1"} for n in names}}))
+
+
 @pytest.fixture
-def lab(monkeypatch):
-    from pdc.audit import runner
+def lab_state(monkeypatch, tmp_path):
+    """A state directory of this test's own, independent of this machine's lab."""
+    from pdc import paths
 
-    monkeypatch.setattr(runner, "lab_started", lambda env: None)  # independent of this machine's lab
-    return load_environment("lab")
+    monkeypatch.setattr(paths, "STATE", tmp_path)
+    return tmp_path
 
 
-def test_with_the_lab_up_only_started_hosts_are_audited(lab, monkeypatch):
-    from pdc.audit import runner
+@pytest.fixture
+def lab(lab_state):
+    env = load_environment("lab")
+    _publish_hosts(lab_state, env.name, [h.name for h in env.hosts])
+    return env
 
+
+def test_with_the_lab_up_only_started_hosts_are_audited(lab, lab_state):
     containers = {h.name for h in lab.hosts if h.group.lab_kind == "container"}
-    monkeypatch.setattr(runner, "lab_started", lambda env: containers)  # `pdc lab up --no-vm`
+    _publish_hosts(lab_state, lab.name, containers)  # `pdc lab up --no-vm`
     assert {h.name for h in select_hosts(lab, None)} == containers
     assert "qlvb-app-01" not in {h.name for h in select_hosts(lab, "level_2,level_3")}
+
+
+def test_a_lab_source_whose_lab_is_down_is_an_error_not_the_model(lab, lab_state):
+    (lab_state / "lab" / lab.name / "hosts.json").unlink()
+    with pytest.raises(NoHosts, match=r"source: lab.*pdc lab up lab"):
+        select_hosts(lab, None)
+
+
+def test_a_model_source_never_reads_the_lab(lab_state):
+    haiduong = load_environment("haiduong")
+    _publish_hosts(lab_state, haiduong.name, [haiduong.hosts[0].name])  # a stray lab of the same name
+    assert select_hosts(haiduong, None) == list(haiduong.hosts)
+    assert "--ssh-config" not in pytest_command(haiduong, list(haiduong.hosts), lab_state)
 
 
 def test_limit_selects_by_name_system_group_and_pattern(lab):

@@ -37,7 +37,7 @@ def model_ports(env: Environment) -> set[str]:
 
 def model_networks(env: Environment) -> set[str]:
     nets: set[IPv4Network] = set(env.management_cidrs)
-    nets |= {n for _, n in env.plan if isinstance(n, IPv4Network)}
+    nets |= {n for _, n in env.address_plan if isinstance(n, IPv4Network)}
     nets |= {n for s in env.systems for n in env.zone_subnets(s).values()}
     if env.settings.lab and env.settings.lab.gateway_network:
         nets.add(env.settings.lab.gateway_network)
@@ -68,13 +68,13 @@ def test_the_model_holds_what_the_scan_looks_for(held):
     services = lab.settings.services
     for port in (services.syslog.ports[0], services.postgresql.ports[0], services.ssh.ports[0]):
         assert str(port) in held
-    assert str(lab.plan.wan_management) in held and str(lab.plan.tenants) in held
+    assert str(lab.address_plan.wan_management) in held and str(lab.address_plan.tenants) in held
     assert str(flows(lab).servers("ntp")[0].address) in held
 
 
 def test_the_scan_finds_a_planted_literal_and_ignores_look_alikes(held):
     lab = load_environment("lab")
-    port, net = str(lab.settings.services.syslog.ports[0]), str(lab.plan.wan_management)
+    port, net = str(lab.settings.services.syslog.ports[0]), str(lab.address_plan.wan_management)
     assert stray(f'input(type="imudp" port="{port}")', held) == [port]
     assert stray(f"allow {net}", held) == [net]
     look_alikes = f"TLSv1.{port} {port}0 1{port} 0{port}.1 {net}0 x{port} mode 0640 {port}.5"

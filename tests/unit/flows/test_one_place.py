@@ -108,7 +108,7 @@ def test_one_port_edit_reaches_every_engine(tmp_path, monkeypatch):
 
     # nftables on the collector: both protocols on the new port, from the WAN management too
     nft = after["roles"]["collector nftables"]
-    wan = str(changed.plan.wan_management)
+    wan = str(changed.address_plan.wan_management)
     for proto in ("udp", "tcp"):
         rule = next(line for line in nft.splitlines() if f"{proto} dport {{ {NEW_PORT} }}" in line)
         assert wan in rule, rule

@@ -121,6 +121,20 @@ def test_inventory_for_production_comes_from_the_model(haiduong):
     assert "systems" not in data and "sites" not in data
 
 
+def test_inventory_for_the_lab_lists_the_hosts_the_lab_published(tmp_path, lab_model):
+    started = [h.name for h in lab_model.hosts if h.group.lab_kind == "container"][:2]
+    root = tmp_path / "lab" / "lab"
+    root.mkdir(parents=True)
+    (root / "hosts.json").write_text(json.dumps({"hosts": {n: {"address": "10.99.0.50"} for n in started}}))
+    data = _inventory(paths.INVENTORIES / "lab", {"PDC_STATE": str(tmp_path)})
+    hostvars = data["_meta"]["hostvars"]
+    assert sorted(hostvars) == sorted(started)
+    first = {k: _plain(v) for k, v in hostvars[started[0]].items()}
+    assert first["ansible_host"] == "10.99.0.50"
+    assert first["ansible_ssh_private_key_file"] == str(root / "id_ed25519")
+    assert f"UserKnownHostsFile={root / 'known_hosts'}" in first["ansible_ssh_common_args"]
+
+
 def test_inventory_uses_saved_pulumi_outputs(tmp_path, haiduong):
     host = haiduong.hosts[0]
     address = str(haiduong.zone_subnet(host.system, host.zone).network_address + 200)  # inside the plan

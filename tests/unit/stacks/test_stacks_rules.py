@@ -70,7 +70,7 @@ def test_syslog_ntp_dns_out_to_the_shared_services(haiduong):
 def test_collector_accepts_syslog_from_tenants_and_wan_devices(haiduong):
     rules = zone_rules(haiduong, haiduong.system("soc"), "app")
     sources = {r.remote_cidr for r in rules if r.direction == "ingress" and r.port == 514}
-    assert sources == {str(haiduong.plan.tenants), str(haiduong.plan.wan_management)}
+    assert sources == {str(haiduong.address_plan.tenants), str(haiduong.address_plan.wan_management)}
 
 
 def test_lab_mirror_is_reached_at_its_address_only():
@@ -108,7 +108,7 @@ def test_quotas_are_usage_plus_headroom(haiduong):
 def test_zone_subnets_are_the_environment_ones(haiduong):
     for system in haiduong.systems:
         for cidr in haiduong.zone_subnets(system).values():
-            assert IPv4Network(cidr).subnet_of(haiduong.plan.tenants)
+            assert IPv4Network(cidr).subnet_of(haiduong.address_plan.tenants)
 
 
 @pytest.mark.parametrize("stack", ["haiduong", "lab"])

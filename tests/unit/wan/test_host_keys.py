@@ -75,7 +75,7 @@ def _new_key() -> paramiko.PKey:
 def _target(tmp_path, port: int) -> connect.Target:
     from types import SimpleNamespace
 
-    return connect.Target(SimpleNamespace(id="dc"), "127.0.0.1", port, tmp_path / "known_hosts")
+    return connect.Target(SimpleNamespace(id="dc", platform="cisco_ios"), "127.0.0.1", port, tmp_path / "known_hosts")
 
 
 def _trust(file, port: int, key) -> None:

@@ -83,7 +83,7 @@ class Device(Session):
         super().__init__("old")
         self.config, self.saves = config, 0
 
-    def save_config(self):
+    def save_config(self, **_):
         self.saves += 1
         return "Building configuration...\n[OK]"
 
@@ -101,8 +101,8 @@ def test_restore_saves_reads_startup_back_and_proves_a_new_login(job, monkeypatc
         return Session("proof")
 
     monkeypatch.setattr(push, "_resync", lambda conn: None)
-    monkeypatch.setattr(connect, "running_config", lambda conn: conn.config)
-    monkeypatch.setattr(connect, "startup_config", lambda conn: conn.config)
+    monkeypatch.setattr(connect, "running_config", lambda conn, platform: conn.config)
+    monkeypatch.setattr(connect, "startup_config", lambda conn, platform: conn.config)
     monkeypatch.setattr(connect, "connect", fake_connect)
     result = push._restore(job, device, config, "refused", 3, None, "over the same session", prove_login=True)
     assert device.saves == 1 and logins == ["10.250.0.1"] and not device.closed
@@ -116,7 +116,7 @@ def test_restore_saves_reads_startup_back_and_proves_a_new_login(job, monkeypatc
 def test_restore_refuses_a_startup_that_differs_after_the_save(job, monkeypatch):
     device = Device("hostname dc\n")
     monkeypatch.setattr(push, "_resync", lambda conn: None)
-    monkeypatch.setattr(connect, "running_config", lambda conn: conn.config)
-    monkeypatch.setattr(connect, "startup_config", lambda conn: "hostname old\n")
+    monkeypatch.setattr(connect, "running_config", lambda conn, platform: conn.config)
+    monkeypatch.setattr(connect, "startup_config", lambda conn, platform: "hostname old\n")
     with pytest.raises(push.PushError, match="startup config still differs"):
         push._restore(job, device, "hostname dc\n", "refused", 3, None, "over the same session", prove_login=True)

@@ -35,7 +35,7 @@ def private_lab(name: str, root: Path, *, tenants: str, gateway: str, switch_bas
     src = paths.INVENTORIES / "lab"
     dest = root / name
     dest.mkdir(parents=True, exist_ok=True)
-    for f in ("systems.yml", "sites.yml", "hosts.pdc.yml"):
+    for f in ("systems.yml", "sites.yml", "hosts.pdc.yml", "wan.pdc.yml"):
         shutil.copyfile(src / f, dest / f)
     text = (src / "environment.yml").read_text(encoding="utf-8")
     for pattern, value in substitutions:

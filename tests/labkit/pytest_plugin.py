@@ -70,19 +70,16 @@ def lab_vm(lab_hosts, lab_env):
     return hosts.up(lab_env, with_vm=True)
 
 
-try:  # the switches side may ship its own fixture
-    from pdc.lab.switches import lab_switches  # noqa: F401
-except ImportError:
+@pytest.fixture(scope="session")
+def lab_switches(lab_env):
+    """The emulated WAN up; yields the switches.json dict (the lab's published contract)."""
+    import json
 
-    @pytest.fixture(scope="session")
-    def lab_switches(lab_env):
-        import json
+    from pdc import labcontract
+    from pdc.lab import switches
 
-        from pdc.lab import switches
-        from pdc.lab.state import LabState
-
-        was_up = switches.is_up(lab_env)
-        switches.up(lab_env)
-        yield json.loads((LabState(lab_env.name).root / "switches.json").read_text())
-        if not was_up and not env_flag("PDC_LAB_KEEP"):
-            switches.down(lab_env)
+    was_up = switches.is_up(lab_env)
+    switches.up(lab_env)
+    yield json.loads((labcontract.root(lab_env.name) / labcontract.SWITCHES_FILE).read_text())
+    if not was_up and not env_flag("PDC_LAB_KEEP"):
+        switches.down(lab_env)
