@@ -7,7 +7,7 @@ import re
 import pytest
 
 from pdc.audit.facts import DEBSUMS, LOGIN_SHELL, PWQUALITY
-from pdc.audit.policy import per_control, setting
+from pdc.audit.policy import norm, per_control, setting
 from pdc.audit.suite import Item, active_lines, items, octal_at_most, settings
 
 # ------------------------------------------------------------------ packages (CIS 2.1.x / 2.2.x)
@@ -164,9 +164,9 @@ def _login_defs(facts):
 
 
 @pytest.mark.control("PDC-LGN-001")
-@items(lambda t: [Item("PASS_MAX_DAYS", ("<=", setting("baseline", "baseline_pass_max_days"))),
-                  Item("PASS_MIN_DAYS", (">=", setting("baseline", "baseline_pass_min_days"))),
-                  Item("PASS_WARN_AGE", (">=", setting("baseline", "baseline_pass_warn_age")))])
+@items(lambda t: [Item("PASS_MAX_DAYS", ("<=", norm("PDC-LGN-001", "pass_max_days"))),
+                  Item("PASS_MIN_DAYS", (">=", norm("PDC-LGN-001", "pass_min_days"))),
+                  Item("PASS_WARN_AGE", (">=", norm("PDC-LGN-001", "pass_warn_age")))])
 def test_password_ageing(target, item, facts, evidence):
     value = _login_defs(facts).get(item.id)
     evidence(f"login.defs {item.id} {value}")
@@ -178,8 +178,8 @@ def test_password_ageing(target, item, facts, evidence):
 
 @pytest.mark.control("PDC-LGN-002")
 @items(lambda t: [Item("ENCRYPT_METHOD", "YESCRYPT"),
-                  Item("SHA_CRYPT_MIN_ROUNDS", str(setting("baseline", "baseline_sha_crypt_rounds"))),
-                  Item("SHA_CRYPT_MAX_ROUNDS", str(setting("baseline", "baseline_sha_crypt_rounds")))])
+                  Item("SHA_CRYPT_MIN_ROUNDS", str(norm("PDC-LGN-002", "sha_crypt_rounds"))),
+                  Item("SHA_CRYPT_MAX_ROUNDS", str(norm("PDC-LGN-002", "sha_crypt_rounds")))])
 def test_password_hashing(target, item, facts, evidence):
     value = _login_defs(facts).get(item.id)
     evidence(f"login.defs {item.id} {value}")
@@ -190,7 +190,7 @@ def test_password_hashing(target, item, facts, evidence):
 def test_inactive_lock(target, facts, evidence):
     value = settings(facts.run("useradd -D").stdout, "=").get("INACTIVE")
     evidence(f"useradd -D INACTIVE={value}")
-    limit = setting("baseline", "baseline_inactive_days")
+    limit = norm("PDC-LGN-003", "inactive_days")
     assert value is not None and value.lstrip("-").isdigit() and 0 <= int(value) <= limit, (
         f"new accounts get INACTIVE={value}, expected {limit} or less")
 
@@ -206,7 +206,7 @@ def _pam_line(facts, file, module):
 
 @pytest.mark.control("PDC-PAM-001")
 @items(lambda t: [Item(k, int(v) if str(v).isdigit() else None)
-                  for k, v in setting("baseline", "baseline_pwquality").items()]
+                  for k, v in norm("PDC-PAM-001", "pwquality").items()]
        + [Item("pam_pwquality in common-password")])
 def test_password_quality(target, item, facts, evidence):
     if item.id.startswith("pam_"):
@@ -231,8 +231,8 @@ def test_password_quality(target, item, facts, evidence):
 
 
 @pytest.mark.control("PDC-PAM-002")
-@items(lambda t: [Item("deny", (1, setting("baseline", "baseline_faillock_deny"))),
-                  Item("unlock_time", (setting("baseline", "baseline_faillock_unlock_time"), None)),
+@items(lambda t: [Item("deny", (1, norm("PDC-PAM-002", "faillock_deny"))),
+                  Item("unlock_time", (norm("PDC-PAM-002", "faillock_unlock_time"), None)),
                   Item("pam_faillock in common-auth")])
 def test_faillock(target, item, facts, evidence):
     if item.id.startswith("pam_"):
@@ -254,7 +254,7 @@ def test_password_history(target, facts, evidence):
     evidence("\n".join(lines) or "common-password has no pam_pwhistory line")
     assert lines, "pam_pwhistory is not used"
     remember = re.search(r"remember=(\d+)", lines[0])
-    want = setting("baseline", "baseline_pwhistory_remember")
+    want = norm("PDC-PAM-003", "pwhistory_remember")
     assert remember and int(remember.group(1)) >= want, f"pam_pwhistory remembers fewer than {want} passwords"
     assert "use_authtok" in lines[0], "pam_pwhistory lacks use_authtok"
 
