@@ -195,7 +195,7 @@ def test_allow_groups(target, facts, evidence):
 
 
 def session_limits(t):
-    """Upper bounds from the ssh role's settings (the bastion's own, stricter ones are BAS-002)."""
+    """Upper bounds from the catalog's PDC-SSH-006 values (the bastion's own, stricter ones are BAS-002)."""
     return [Item("clientaliveinterval", (1, norm("PDC-SSH-006", "client_alive_interval"))),
             Item("clientalivecountmax", (1, norm("PDC-SSH-006", "client_alive_count_max"))),
             Item("logingracetime", (1, norm("PDC-SSH-006", "login_grace_time"))),
