@@ -135,7 +135,8 @@ def test_errors_name_file_line_and_field(tmp_path: Path):
 def test_exception_without_reason_is_refused(tmp_path: Path):
     bad = tmp_path / "catalog.yml"
     bad.write_text(
-        "every_host_roles: [ssh]\ncontrols:\n  - {id: PDC-SSH-001, title: a title, severity: low, min_level: 1, tcvn_group: server,\n"
+        "every_host_roles: [ssh]\ncontrols:\n"
+        "  - {id: PDC-SSH-001, title: a title, severity: low, min_level: 1, tcvn_group: server,\n"
         "     role: ssh, tag: ssh, kernel: false, status: exception, check: checked}\n"
     )
     with pytest.raises(InvalidCatalog, match="needs a written reason"):
