@@ -136,12 +136,12 @@ def test_umask(target, item, facts, evidence):
         out = facts.run(LOGIN_SHELL)
         umask = out.stdout.splitlines()[0] if out.stdout else ""
         evidence(f"umask in a root login shell: {umask}")
-        want = setting("baseline", "baseline_umask")
+        want = norm("PDC-SHL-002", "umask")
         assert umask.lstrip("0") == want.lstrip("0"), f"login shells get umask {umask}, expected {want}"
     else:
         value = settings(facts.file("/etc/login.defs").stdout).get("UMASK")
         evidence(f"login.defs UMASK {value}")
-        want = setting("baseline", "baseline_umask")
+        want = norm("PDC-SHL-002", "umask")
         assert value == want, f"login.defs UMASK is {value}, expected {want}"
 
 
@@ -151,7 +151,7 @@ def test_shell_timeout(target, facts, evidence):
     tmout = next((line.split("=", 1)[1] for line in lines if line.startswith("TMOUT=")), "")
     readonly = lines[-1].strip() if lines else "0"
     evidence(f"TMOUT={tmout!r} in a login shell, readonly: {readonly != '0'}")
-    limit = setting("baseline", "baseline_shell_timeout")
+    limit = norm("PDC-SHL-003", "shell_timeout")
     assert tmout and int(tmout) <= limit, f"TMOUT is {tmout or 'unset'}, expected at most {limit}"
     assert readonly != "0", "TMOUT is not readonly (a user can unset it)"
 
@@ -297,7 +297,7 @@ def test_sudo_timeout(target, facts, evidence):
            if line.strip().startswith("Authentication timestamp timeout")]
     evidence("\n".join(hit) or "sudo -V: no timestamp timeout line")
     minutes = re.search(r"([0-9.]+) minutes", hit[0]) if hit else None
-    limit = setting("baseline", "baseline_sudo_timestamp_timeout")
+    limit = norm("PDC-SUD-002", "timestamp_timeout")
     assert minutes and float(minutes.group(1)) <= limit, f"sudo authentication timeout is above {limit} minutes"
 
 
