@@ -98,7 +98,8 @@ def active_controls(target: Target, catalog: Catalog, decisions: Waivers) -> lis
 
 def decisions_of(env_root: Path, catalog: Catalog, today: dt.date | None = None) -> Waivers:
     """The environment's opt-ins and waivers (inventories/<env>/waivers.yml), checked against the catalog."""
-    return load_waivers(env_root / "waivers.yml", {c.id for c in catalog.controls}, today)
+    return load_waivers(env_root / "waivers.yml", {c.id for c in catalog.controls}, today,
+                        opt_in_controls={c.id for c in catalog.controls if c.status == "opt-in"})
 
 
 @cache

@@ -119,11 +119,15 @@ def lab_copy(tmp_path_factory) -> Path:
     return folder
 
 
-def _ansible_hostvars(folder: Path, **extra_env: str) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(paths.ROOT), "ANSIBLE_CONFIG": str(paths.ROOT / "ansible.cfg"),
-           **extra_env}
-    run = subprocess.run([str(ANSIBLE_INVENTORY), "-i", str(folder / "hosts.pdc.yml"), "--list"],
-                         cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=120)
+def _ansible_inventory(folder: Path) -> subprocess.CompletedProcess:
+    """The real ansible-inventory of this checkout on an environment folder."""
+    env = {**os.environ, "PYTHONPATH": str(paths.ROOT), "ANSIBLE_CONFIG": str(paths.ROOT / "ansible.cfg")}
+    return subprocess.run([str(ANSIBLE_INVENTORY), "-i", str(folder / "hosts.pdc.yml"), "--list"],
+                          cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def _ansible_hostvars(folder: Path) -> dict:
+    run = _ansible_inventory(folder)
     assert run.returncode == 0, run.stderr
     return _plain(json.loads(run.stdout)["_meta"]["hostvars"])
 
@@ -180,3 +184,17 @@ def test_the_environments_opt_in_and_waiver_reach_both_engines(lab_copy, invento
         assert ("PDC-SSH-006" in active) == (not host.name.startswith("tthc-web-")), host.name  # waived
     others = [h for h in env.hosts if h.system.id != "tthc"]
     assert others and all("PDC-PKG-003" not in inventory[h.name]["pdc_active_controls"] for h in others)
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ("{control: PDC-SSH-003, reason: root logins stay off anyway}", "PDC-SSH-003 is not an opt-in control"),
+    ("{control: PDC-XYZ-001, reason: a control that does not exist}", "unknown control 'PDC-XYZ-001'"),
+])
+def test_an_opt_in_must_name_an_opt_in_control_of_the_catalog(tmp_path, entry, message):
+    folder = tmp_path / "lab"
+    shutil.copytree(paths.INVENTORIES / "lab", folder)
+    (folder / "hosts.pdc.yml").write_text("plugin: pdc_environment\nsource: model\n")
+    (folder / "waivers.yml").write_text(f"opt_in:\n  - {entry}\n")
+    run = _ansible_inventory(folder)
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    assert "waivers.yml:2: opt_in[0].control" in run.stderr and message in run.stderr, run.stderr
