@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Literal
 
 from pdc.audit.waivers import Waivers, load_waivers
-from pdc.controls import Catalog, Control, load_catalog
+from pdc.controls import Catalog, Control
 
 ACTIVE, WAIVED, NOT_APPLICABLE = "active", "waived", "not_applicable"
 
@@ -96,13 +95,7 @@ def active_controls(target: Target, catalog: Catalog, decisions: Waivers) -> lis
     return [cid for cid, v in verdicts(target, catalog, decisions).items() if v.status == ACTIVE]
 
 
-def decisions_of(env_root: Path, catalog: Catalog, today: dt.date | None = None) -> Waivers:
+def decisions_of(waivers_file: Path, catalog: Catalog, today: dt.date | None = None) -> Waivers:
     """The environment's opt-ins and waivers (inventories/<env>/waivers.yml), checked against the catalog."""
-    return load_waivers(env_root / "waivers.yml", {c.id for c in catalog.controls}, today,
+    return load_waivers(waivers_file, {c.id for c in catalog.controls}, today,
                         opt_in_controls={c.id for c in catalog.controls if c.status == "opt-in"})
-
-
-@cache
-def environment_decisions(env_root: Path) -> Waivers:
-    """decisions_of for today with the repository's catalog, read once per process."""
-    return decisions_of(env_root, load_catalog())

@@ -72,7 +72,9 @@ def decisions(config: pytest.Config):
     """The environment's opt-ins and waivers (waivers.yml): what applies, and what a failure means."""
     cached = getattr(config, "_pdc_waivers", None)
     if cached is None:
-        from pdc.audit.waivers import Waivers, load_waivers
+        from pdc.applicability import decisions_of
+        from pdc.audit.catalog import catalog
+        from pdc.audit.waivers import Waivers
 
         path = config.getoption("--pdc-waivers")
         env = config.getoption("--pdc-env")
@@ -82,7 +84,8 @@ def decisions(config: pytest.Config):
             from pdc.environment import resolve
 
             path = resolve(env) / "waivers.yml"
-        cached = load_waivers(Path(path), today=today) if path else Waivers([], today)
+        # the inventory plugin reads the same file through the same call (the roles' answer)
+        cached = decisions_of(Path(path), catalog(), today) if path else Waivers([], today)
         config._pdc_waivers = cached
     return cached
 

@@ -96,7 +96,7 @@ class InventoryModule(BaseInventoryPlugin):
 
         try:
             catalog = load_catalog()
-            decisions = decisions_of(env.root, catalog)
+            decisions = decisions_of(env.root / "waivers.yml", catalog)
         except (InvalidCatalog, WaiverErrors) as exc:
             raise AnsibleParserError(f"{env.root}: invalid controls catalog or waivers:\n{exc}") from exc
         kernel = {c.id for c in catalog.controls if c.kernel}

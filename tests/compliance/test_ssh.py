@@ -273,8 +273,8 @@ def test_bastion_forwarding(target, item, facts, evidence):
 
 
 @pytest.mark.control("PDC-BAS-002")
-@items(lambda t: [Item("maxsessions", setting("bastion", "bastion_max_sessions")),
-                  Item("clientaliveinterval", setting("bastion", "bastion_client_alive_interval"))])
+@items(lambda t: [Item("maxsessions", norm("PDC-BAS-002", "max_sessions")),
+                  Item("clientaliveinterval", norm("PDC-BAS-002", "client_alive_interval"))])
 def test_bastion_sessions(target, item, facts, evidence):
     value = _setting(facts, evidence, item.id)
     assert value is not None and 0 < int(value) <= item.value, f"{item.id} {value}, expected at most {item.value}"
