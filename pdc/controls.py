@@ -1,8 +1,9 @@
 """The controls catalog (controls/catalog.yml): loaded, validated and queried.
 
-One file lists every security control. The hardening roles read it (through the
-``pdc`` Ansible role, which turns it into the host's list of active controls), the
-compliance audit reads it, and ``pdc controls doc`` renders docs/controls.md from it.
+One file lists every security control and the normative values it enforces (thresholds,
+ciphers, sysctls, password policy), each with its reason. Which controls apply to a target is
+decided by pdc.applicability; the roles (through the inventory), the compliance audit and
+``pdc controls doc`` all read this one catalog.
 
 API (what other engines import)::
 
@@ -10,34 +11,51 @@ API (what other engines import)::
     catalog = load_catalog()                 # Catalog; raises InvalidCatalog (file:line: field: message)
     catalog.controls                         # list[Control], in file order
     catalog.by_id["PDC-SSH-003"]             # Control
-    catalog.for_level(3)                     # controls a level-3 host must enforce (status implemented)
-    catalog.applicable(level=3, container=True, opt_in={"PDC-PKG-003"})
-                                             # what the roles apply to such a host (kernel ones dropped
-                                             # in containers, opt-in ones only when asked)
-    catalog.by_role("ssh"), catalog.by_tag("sysctl")
+    catalog.for_level(3)                     # implemented controls a level-3 target must enforce
+    catalog.value("PDC-SSH-006", "max_auth_tries")   # a normative value (KeyError names the control)
+    catalog.values()                         # {control id: {name: value}} for the roles
 
-Control fields: id, title, severity, min_level, cis (list of CIS Debian 12 v1.1.0 ids),
-tcvn_group, role, tag, kernel, status (implemented | opt-in | exception), reason, check.
+Control fields: id, title, severity, min_level, cis, tcvn_group, role, tag, target, platforms,
+kernel, status (implemented | opt-in | exception), reason, check, values.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from pdc import paths
-from pdc.yamlsource import SourceError, dotted, load
+from pdc.schema import Text
+from pdc.schema_errors import schema_errors
+from pdc.yamlsource import SourceError, load
 
 CATALOG = paths.ROOT / "controls" / "catalog.yml"
 
 ControlId = Annotated[str, StringConstraints(pattern=r"^PDC-[A-Z]{2,4}-[0-9]{3}$")]
 CisId = Annotated[str, StringConstraints(pattern=r"^[0-9]+(\.[0-9]+)+$")]
+RoleName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+ValueName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+# sysctl keys, pwquality options, sshd algorithm names: dotted, dashed, @-qualified words
+ValueKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$")]
+Scalar = StrictInt | Annotated[StrictStr, StringConstraints(pattern=r"^[A-Za-z0-9_.,:@/+ -]{0,200}$")]
 Severity = Literal["low", "medium", "high", "critical"]
 TcvnGroup = Literal["network", "server", "application", "data"]
 Status = Literal["implemented", "opt-in", "exception"]
+# What a control is enforced on: a server, a WAN device, an OpenStack tenant.
+TargetKind = Literal["host", "wan", "tenant"]
+Platform = Literal["debian12", "debian13", "cisco_ios", "huawei_vrp", "openstack"]
 SEVERITY_ORDER = ("low", "medium", "high", "critical")
 
 
@@ -49,6 +67,15 @@ class InvalidCatalog(Exception):
         super().__init__("\n".join(str(e) for e in errors))
 
 
+class NormativeValue(BaseModel):
+    """One value a control enforces, and why this value (the assessor reads the reason)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: Scalar | list[Scalar] | dict[ValueKey, Scalar]
+    reason: Text(300, min_length=10)
+
+
 class Control(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -58,12 +85,15 @@ class Control(BaseModel):
     min_level: int = Field(ge=1, le=5, description="lowest security level that requires it")
     cis: list[CisId] = Field(default_factory=list)
     tcvn_group: TcvnGroup
-    role: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
-    tag: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    role: RoleName
+    tag: RoleName
+    target: TargetKind = "host"
+    platforms: list[Platform] = Field(default_factory=list, description="empty: every platform of its target")
     kernel: bool
     status: Status
     reason: str | None = None
     check: str = Field(min_length=5)
+    values: dict[ValueName, NormativeValue] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _reason_when_not_implemented(self) -> Control:
@@ -71,19 +101,13 @@ class Control(BaseModel):
             raise ValueError(f"status {self.status!r} needs a written reason")
         return self
 
-    def applies(self, level: int, container: bool = False, opt_in: frozenset[str] | set[str] = frozenset()
-                ) -> bool:
-        """Whether the roles enforce this control on a host of this level and kind."""
-        if self.status == "exception" or level < self.min_level:
-            return False
-        if self.kernel and container:
-            return False
-        return self.status == "implemented" or self.id in opt_in
-
 
 class Catalog(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # Roles every host gets (playbooks/harden.yml); any other role of a host control is a
+    # service role and applies only to hosts whose VM group lists it.
+    every_host_roles: list[RoleName] = Field(min_length=1)
     controls: list[Control] = Field(min_length=1)
 
     @cached_property
@@ -91,18 +115,22 @@ class Catalog(BaseModel):
         return {c.id: c for c in self.controls}
 
     def for_level(self, level: int) -> list[Control]:
-        """Implemented controls a host of this security level must enforce."""
+        """Implemented controls a target of this security level must enforce."""
         return [c for c in self.controls if c.status == "implemented" and c.min_level <= level]
-
-    def applicable(self, level: int, container: bool = False,
-                   opt_in: frozenset[str] | set[str] = frozenset()) -> list[Control]:
-        return [c for c in self.controls if c.applies(level, container, opt_in)]
 
     def by_role(self, role: str) -> list[Control]:
         return [c for c in self.controls if c.role == role]
 
-    def by_tag(self, tag: str) -> list[Control]:
-        return [c for c in self.controls if c.tag == tag]
+    def value(self, control: str, name: str) -> Any:
+        """The normative value ``name`` of a control; KeyError names what is missing."""
+        found = self.by_id[control].values.get(name)
+        if found is None:
+            raise KeyError(f"controls/catalog.yml: {control} has no value {name!r}")
+        return found.value
+
+    def values(self) -> dict[str, dict[str, Any]]:
+        """Every control's normative values, {id: {name: value}}: what the roles read."""
+        return {c.id: {k: v.value for k, v in c.values.items()} for c in self.controls if c.values}
 
     @property
     def roles(self) -> list[str]:
@@ -120,20 +148,14 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         display = str(file.resolve().relative_to(paths.ROOT))
     except ValueError:
         display = str(file)
-    doc = load(file, display)
+    try:
+        doc = load(file, display)
+    except SourceError as exc:
+        raise InvalidCatalog([exc]) from None
     try:
         catalog = Catalog.model_validate(doc.data)
     except ValidationError as exc:
-        errors = []
-        for err in exc.errors(include_url=False):
-            loc = tuple(err["loc"])
-            message = {"missing": "required field is missing", "extra_forbidden": "unknown field"}.get(
-                err["type"], err["msg"])
-            if err["type"] not in ("missing", "extra_forbidden") and not isinstance(err.get("input"),
-                                                                                   dict | list):
-                message = f"{message} (got {err.get('input')!r})"
-            errors.append(SourceError(display, doc.line_of(loc), dotted(loc), message))
-        raise InvalidCatalog(errors) from None
+        raise InvalidCatalog(schema_errors(display, doc, exc)) from None
     errors = []
     seen: dict[str, int] = {}
     for i, control in enumerate(catalog.controls):

@@ -1,19 +1,19 @@
 """The audit's view of the controls catalog and of the environment's hosts.
 
-The catalog itself is pdc.controls (controls/catalog.yml); this module only turns it into
-what the reports show, and decides whether a control applies to a host.
+The catalog itself is pdc.controls (controls/catalog.yml); this module turns it into what the
+reports show, and asks pdc.applicability (the same function that gives the roles their
+pdc_active_controls) whether a control applies to a host.
 """
 
 from __future__ import annotations
 
 from functools import cache
 
+from pdc import applicability
+from pdc.applicability import Verdict, host_target, reference_host
 from pdc.audit.model import ControlInfo, HostInfo
+from pdc.audit.waivers import Waivers
 from pdc.controls import Control, load_catalog
-
-# Roles every host gets (site.yml applies them to all hosts); any other catalog role is a
-# service role and applies only to hosts whose VM group lists it in `roles`.
-EVERY_HOST_ROLES = frozenset({"baseline", "ssh", "firewall", "timesync", "auditd", "logging"})
 
 
 @cache
@@ -42,20 +42,12 @@ def host_infos(environment, names: list[str]) -> dict[str, HostInfo]:
     return out
 
 
-def not_applicable_reason(control: Control, host, container: bool | None,
-                          opt_in: frozenset[str] = frozenset()) -> str | None:
-    """Why a control does not apply to a model host (None: it applies and must pass).
+def verdict(control: Control, host, decisions: Waivers, container: bool | None) -> Verdict:
+    """Whether a control applies to an audited host: pdc.applicability, the roles' own answer.
 
-    ``container`` is None when not yet known; the kernel rule is then left to the caller.
+    ``host`` is the model host (None for an ad hoc host outside any environment: then only the
+    catalog's own rules and the decisions apply). ``container`` is None until the host's facts
+    are known; kernel controls are then asked again with what the facts say.
     """
-    if control.status == "exception":
-        return f"catalog exception: {control.reason}"
-    if host is not None and host.level < control.min_level:
-        return f"not required at level {host.level} (required from level {control.min_level})"
-    if control.role not in EVERY_HOST_ROLES and host is not None and control.role not in host.group.roles:
-        return f"host has no {control.role} role"
-    if control.status == "opt-in" and control.id not in opt_in:
-        return f"opt-in control not enabled for this host: {control.reason}"
-    if control.kernel and container:
-        return "needs a real kernel (host is a container)"
-    return None
+    target = host_target(host, container) if host is not None else reference_host(5, catalog(), container)
+    return applicability.verdict(control, target, catalog(), decisions)

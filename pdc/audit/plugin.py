@@ -65,13 +65,16 @@ def identity(item: pytest.Item) -> tuple[str | None, str, str]:
     return control_of(item), host, item_id
 
 
-# ---------------------------------------------------------------- waivers (run where the test runs)
+# ---------------------------------------------------------------- opt-ins and waivers (run where the test runs)
 
 
-def _waivers(config: pytest.Config):
+def decisions(config: pytest.Config):
+    """The environment's opt-ins and waivers (waivers.yml): what applies, and what a failure means."""
     cached = getattr(config, "_pdc_waivers", None)
     if cached is None:
-        from pdc.audit.waivers import Waivers, load_waivers
+        from pdc.applicability import decisions_of
+        from pdc.audit.catalog import catalog
+        from pdc.audit.waivers import Waivers
 
         path = config.getoption("--pdc-waivers")
         env = config.getoption("--pdc-env")
@@ -81,7 +84,8 @@ def _waivers(config: pytest.Config):
             from pdc.environment import resolve
 
             path = resolve(env) / "waivers.yml"
-        cached = load_waivers(Path(path), today=today) if path else Waivers([], today)
+        # the inventory plugin reads the same file through the same call (the roles' answer)
+        cached = decisions_of(Path(path), catalog(), today) if path else Waivers([], today)
         config._pdc_waivers = cached
     return cached
 
@@ -95,7 +99,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         return
     report.user_properties.extend([("pdc_control", control), ("pdc_host", host), ("pdc_item", item_id)])
     if report.when == "call" and report.failed and call.excinfo and call.excinfo.errisinstance(AssertionError):
-        decision = _waivers(item.config).decide(control, host)
+        decision = decisions(item.config).decide(control, host)
         if decision and decision.waived:
             # xfail semantics: shown as XFAIL, not counted as a failure, JUnit "skipped"
             report.outcome = "skipped"

@@ -1,9 +1,11 @@
-"""The hardening roles' own settings, read by the checks (the fix and the check share one value).
+"""The values the checks compare live state with.
 
-ansible-lockdown's good habit: the role exports its settings to the audit, so a site that tunes
-``baseline_pass_max_days`` is audited against its own choice rather than a second copy in the
-tests. Only literal values are used; a Jinja expression (derived from the environment) is
-rejected here so that checks take such values from the environment model instead.
+Normative values (thresholds, algorithm lists, sysctls, password policy, auditd sizes) come
+from the catalog (``norm``), the one place the roles read them from too, so a wrong value is
+caught by review of that one place rather than passing both the fix and the check. ``setting``
+reads the literal defaults of a role for what the catalog does not yet hold (file paths, the
+banner text, package lists); a Jinja expression there is rejected, so such values are taken
+from the catalog or the environment model instead.
 """
 
 from __future__ import annotations
@@ -14,6 +16,17 @@ from typing import Any
 import yaml
 
 from pdc import paths
+from pdc.controls import load_catalog
+
+
+@cache
+def _catalog():
+    return load_catalog()
+
+
+def norm(control: str, name: str) -> Any:
+    """A control's normative value (controls/catalog.yml ``values``); KeyError names what is missing."""
+    return _catalog().value(control, name)
 
 
 @cache

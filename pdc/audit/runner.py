@@ -65,7 +65,7 @@ def ssh_config_for(env: Environment) -> Path | None:
 
 
 def pytest_command(env: Environment, hosts: list[Host], report_dir: Path, workers: int | None = None,
-                   opt_in: str = "", extra: list[str] | None = None) -> list[str]:
+                   extra: list[str] | None = None) -> list[str]:
     workers = min(len(hosts), MAX_WORKERS) if workers is None else workers
     cmd = [sys.executable, "-m", "pytest", str(SUITE), "-c", str(paths.ROOT / "pyproject.toml"),
            "--rootdir", str(paths.ROOT), "-p", "no:cacheprovider", "-q", "--no-header", "-rN", "--tb=no",
@@ -74,8 +74,6 @@ def pytest_command(env: Environment, hosts: list[Host], report_dir: Path, worker
     config = ssh_config_for(env)
     if config:
         cmd += ["--ssh-config", str(config)]
-    if opt_in:
-        cmd += ["--pdc-opt-in", opt_in]
     if workers > 1:
         cmd += ["-n", str(workers), "--dist", "loadgroup"]
     else:
@@ -84,12 +82,12 @@ def pytest_command(env: Environment, hosts: list[Host], report_dir: Path, worker
 
 
 def run(env: Environment, hosts: list[Host], report_dir: Path, workers: int | None = None,
-        opt_in: str = "", quiet: bool = True) -> tuple[int, AuditResults | None]:
+        quiet: bool = True) -> tuple[int, AuditResults | None]:
     """Run the suite; return pytest's exit code and the results (None when no report was written)."""
     report = report_dir / "audit.json"
     if report.exists():
         report.unlink()
-    cmd = pytest_command(env, hosts, report_dir, workers, opt_in)
+    cmd = pytest_command(env, hosts, report_dir, workers)
     # bytecode and pytest's rewritten-assertion cache make a repeated audit start faster
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     proc = subprocess.run(cmd, cwd=paths.ROOT, text=True, capture_output=quiet, env=env)

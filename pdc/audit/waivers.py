@@ -1,15 +1,23 @@
-"""Waivers: a control accepted as failing on some hosts, with a written reason and an expiry.
+"""The environment's decisions on controls: opt-ins, and waivers with a written reason and an expiry.
 
-File: ``inventories/<env>/waivers.yml``::
+File: ``inventories/<env>/waivers.yml``, the one input the roles (through the inventory's
+pdc_active_controls) and the audit both read (pdc.applicability)::
 
+    opt_in:
+      - control: PDC-PKG-003
+        system: tthc             # every host of this system, or
+        hosts: "tthc-app-*"      # an fnmatch pattern on host names (default: every host)
+        reason: "no compiler on application servers (native modules are built in CI)"
     waivers:
       - control: PDC-SSH-003
-        hosts: "tthc-*"          # fnmatch pattern on host names (default: every host)
+        hosts: "tthc-*"
         reason: "vendor appliance needs X until its upgrade (ticket 123)"
         approver: "Nguyễn Văn A, CISO"
         expires: 2026-12-31
 
-A waiver turns a failing control into "waived" until its expiry date (inclusive).
+An opt-in turns on a catalog control of status opt-in where it matches. A live waiver means
+the roles leave the control alone there, and the audit reports it "waived" instead of failing
+until its expiry date (inclusive).
 An expired waiver waives nothing and is named in the failure, so a stale exception
 can never silently hide a finding. Every waiver names who approved it, and the
 environment sets how far ahead a waiver may run (``waivers: {max_days: 365}`` in
@@ -28,7 +36,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic import Strict as StrictMode
 
-from pdc.schema import Name, Text
+from pdc.schema import DnsLabel, Name, Text
 from pdc.schema_errors import schema_errors
 from pdc.yamlsource import SourceError, load
 
@@ -50,9 +58,21 @@ class WaiverSpec(BaseModel):
     expires: Annotated[dt.date, StrictMode()]
 
 
+class OptInSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    control: Annotated[str, StringConstraints(pattern=CONTROL_ID, max_length=17)]
+    system: DnsLabel | None = Field(
+        None, description="a system id: every host of that system")
+    hosts: Annotated[str, StringConstraints(pattern=HOST_GLOB, max_length=80)] = Field(
+        "*", description="fnmatch pattern on host names")
+    reason: Reason = Field(description="why this opt-in control is wanted here")
+
+
 class WaiversFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    opt_in: list[OptInSpec] = Field(default_factory=list, max_length=10_000)
     waivers: list[WaiverSpec] = Field(default_factory=list, max_length=10_000)
 
 
@@ -72,15 +92,31 @@ class Waiver:
 
 
 @dataclass(frozen=True)
+class OptIn:
+    control: str
+    system: str | None
+    hosts: str
+    source: str
+
+    def matches(self, control: str, name: str, system: str | None) -> bool:
+        return (self.control == control and fnmatchcase(name, self.hosts)
+                and (self.system is None or self.system == system))
+
+
+@dataclass(frozen=True)
 class Decision:
     waived: bool
     note: str
 
 
 class Waivers:
-    def __init__(self, waivers: list[Waiver], today: dt.date | None = None):
+    def __init__(self, waivers: list[Waiver], today: dt.date | None = None, opt_ins: list[OptIn] | None = None):
         self.waivers = waivers
+        self.opt_ins = opt_ins or []
         self.today = today or dt.date.today()
+
+    def opted_in(self, control: str, name: str, system: str | None) -> bool:
+        return any(o.matches(control, name, system) for o in self.opt_ins)
 
     def decide(self, control: str, host: str) -> Decision | None:
         """For a failing control on a host: waived (with note), or still failing with a note."""
@@ -96,8 +132,12 @@ class Waivers:
 
 
 def load_waivers(path: Path, known_controls: set[str] | None = None, today: dt.date | None = None,
-                 max_days: int | None = None, display: str | None = None) -> Waivers:
+                 max_days: int | None = None, display: str | None = None,
+                 opt_in_controls: set[str] | None = None) -> Waivers:
     """Load a waivers file (a missing file means no waivers); raise WaiverErrors with every problem.
+
+    ``opt_in_controls``, when given, are the catalog's opt-in controls: an opt-in naming any
+    other control is an error (it would change nothing, and its author believes otherwise).
 
     ``max_days`` is the environment's longest allowed lifetime: a waiver expiring later than
     today + max_days is an error (the environment's validation passes it; None skips the check).
@@ -125,9 +165,19 @@ def load_waivers(path: Path, known_controls: set[str] | None = None, today: dt.d
                                       f"{spec.expires} is more than {max_days} days ahead (latest {latest}; "
                                       "environment.yml waivers.max_days)"))
         waivers.append(Waiver(spec.control, spec.hosts, spec.reason, spec.expires, f"{path.name}:{line}"))
+    opt_ins = []
+    for i, spec in enumerate(parsed.opt_in):
+        if known_controls is not None and spec.control not in known_controls:
+            errors.append(SourceError(name, doc.line_of(("opt_in", i, "control")),
+                                      f"opt_in[{i}].control", f"unknown control {spec.control!r}"))
+        elif opt_in_controls is not None and spec.control not in opt_in_controls:
+            errors.append(SourceError(name, doc.line_of(("opt_in", i, "control")), f"opt_in[{i}].control",
+                                      f"{spec.control} is not an opt-in control of the catalog "
+                                      f"(opt-in: {', '.join(sorted(opt_in_controls)) or 'none'})"))
+        opt_ins.append(OptIn(spec.control, spec.system, spec.hosts, f"{path.name}:{doc.line_of(('opt_in', i))}"))
     if errors:
         raise WaiverErrors(errors)
-    return Waivers(waivers, today)
+    return Waivers(waivers, today, opt_ins)
 
 
 class WaiverErrors(Exception):

@@ -19,10 +19,9 @@ from pdc.cli.errors import exit_invalid
               help="Where audit.json, audit.junit.xml and audit.html go (default: reports/audit/ENV).")
 @click.option("--workers", type=int, default=None,
               help="Parallel workers (default: one per host, at most one per CPU core).")
-@click.option("--opt-in", default="", metavar="IDS", help="Opt-in control ids enabled on these hosts.")
 @click.option("--verbose", is_flag=True, help="Show pytest's own output.")
 @click.option("--brief", is_flag=True, help="Only the score table and the count of failures (details in the reports).")
-def audit(env: str, limit: str | None, report_dir: Path | None, workers: int | None, opt_in: str,
+def audit(env: str, limit: str | None, report_dir: Path | None, workers: int | None,
           verbose: bool, brief: bool) -> None:
     """Check every catalog control on the hosts of ENV; exit 1 if a required control fails."""
     from rich.console import Console
@@ -46,7 +45,7 @@ def audit(env: str, limit: str | None, report_dir: Path | None, workers: int | N
         err.print(f"[bold red]{escape(str(exc))}[/]")
         sys.exit(1)
     report_dir = report_dir or Path("reports") / "audit" / environment.name
-    code, results = runner.run(environment, hosts, report_dir.resolve(), workers, opt_in, quiet=not verbose)
+    code, results = runner.run(environment, hosts, report_dir.resolve(), workers, quiet=not verbose)
     if results is None:
         err.print(f"[bold red]the compliance suite did not run (pytest exit {code})[/]")
         sys.exit(2)

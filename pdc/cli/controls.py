@@ -39,7 +39,10 @@ def controls() -> None:
 def list_(level: int | None, role: str | None, tag: str | None, as_json: bool) -> None:
     """List controls, optionally filtered by level, role or tag."""
     catalog = catalog_or_exit()
-    items = catalog.for_level(level) if level else catalog.controls
+    items = catalog.controls
+    if level:
+        wanted = set(_enforced(catalog, level))
+        items = [c for c in items if c.id in wanted]
     items = [c for c in items if (not role or c.role == role) and (not tag or c.tag == tag)]
     if as_json:
         click.echo(json.dumps([c.model_dump() for c in items], ensure_ascii=False, indent=2))
@@ -82,6 +85,21 @@ def playbooks(env: str) -> None:
         click.echo(f"wrote {path.relative_to(paths.ROOT)}")
 
 
+def _enforced(catalog: Catalog, level: int, container: bool | None = None) -> list[str]:
+    """What a host of this level with every role enforces: pdc.applicability, the roles' and the audit's answer."""
+    from pdc.applicability import active_controls, no_decisions, reference_host
+
+    return active_controls(reference_host(level, catalog, container), catalog, no_decisions())
+
+
+def _value(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} = {v}" if v != "" else k for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -93,17 +111,21 @@ def render_markdown(catalog: Catalog) -> str:
         "",
         "Generated from `controls/catalog.yml` by `pdc controls doc`; do not edit by hand.",
         "",
+        "One function, `pdc.applicability`, decides which controls apply to a host: the roles get its",
+        "answer through the inventory (`pdc_active_controls`), the audit calls it, and so does this page.",
         "A host enforces a control when its system's security level (TCVN 11930) is at least the",
-        "control's level. Controls marked *kernel* need a real kernel: they are skipped in",
-        "containers and proven on the lab VM. *opt-in* controls apply only when listed in the",
-        "host's `pdc_controls_opt_in`; *exceptions* are never applied and carry their reason.",
+        "control's level and it has the control's role (" + ", ".join(f"`{r}`" for r in catalog.every_host_roles),
+        "are on every host). Controls marked *kernel* need a real kernel: they are skipped in",
+        "containers and proven on the lab VM. *opt-in* controls apply only where the environment's",
+        "`waivers.yml` opts in (`opt_in:`, per system or host pattern); a live waiver there lets a host",
+        "skip a control until its expiry; *exceptions* are never applied and carry their reason.",
         "Run one control with `ansible-playbook ... --tags PDC-SSH-003`, or one area with `--tags ssh`.",
         "",
-        "| level | controls enforced |",
-        "|---|---|",
+        "| level | controls a host with every role enforces | in a container |",
+        "|---|---|---|",
     ]
     for level in range(1, 6):
-        lines.append(f"| {level} | {len(catalog.for_level(level))} |")
+        lines.append(f"| {level} | {len(_enforced(catalog, level))} | {len(_enforced(catalog, level, True))} |")
     status = Counter(c.status for c in catalog.controls)
     lines += ["", f"{len(catalog.controls)} controls: "
               + ", ".join(f"{n} {s}" for s, n in sorted(status.items())) + ".", ""]
@@ -119,4 +141,11 @@ def render_markdown(catalog: Catalog) -> str:
         lines += ["", "<details><summary>How each is checked</summary>", ""]
         lines += [f"- **{c.id}**: {_cell(c.check)}" for c in catalog.by_role(role)]
         lines += ["", "</details>", ""]
+        valued = [c for c in catalog.by_role(role) if c.values]
+        if valued:
+            lines += ["Normative values (the role writes them, the audit compares live state with them):", "",
+                      "| control | value | setting | why |", "|---|---|---|---|"]
+            lines += [f"| {c.id} | `{name}` | {_cell(_value(v.value))} | {_cell(v.reason)} |"
+                      for c in valued for name, v in c.values.items()]
+            lines += [""]
     return "\n".join(lines)

@@ -81,10 +81,33 @@ class InventoryModule(BaseInventoryPlugin):
             placed = self._lab(env)
         else:
             placed = self._production(env, path)
+        controls = self._controls(env)
         for host in env.hosts:
             if host.name not in placed:
                 continue
-            self._add(env, host, placed[host.name])
+            self._add(env, host, {**controls(host), **placed[host.name]})
+
+    def _controls(self, env):
+        """Per host: pdc_active_controls (pdc.applicability, the audit's own answer), the kernel ones
+        among them (the pdc role drops those in a container) and the catalog's normative values."""
+        from pdc.applicability import active_controls, decisions_of, host_target
+        from pdc.audit.waivers import WaiverErrors
+        from pdc.controls import InvalidCatalog, load_catalog
+
+        try:
+            catalog = load_catalog()
+            decisions = decisions_of(env.root / "waivers.yml", catalog)
+        except (InvalidCatalog, WaiverErrors) as exc:
+            raise AnsibleParserError(f"{env.root}: invalid controls catalog or waivers:\n{exc}") from exc
+        kernel = {c.id for c in catalog.controls if c.kernel}
+        values = catalog.values()
+
+        def of(host) -> dict:
+            active = active_controls(host_target(host), catalog, decisions)
+            return {"pdc_active_controls": active,
+                    "pdc_kernel_controls": [c for c in active if c in kernel],
+                    "pdc_control_values": values}
+        return of
 
     def _add(self, env, host, hostvars: dict) -> None:
         from pdc.hostvars import environment_vars

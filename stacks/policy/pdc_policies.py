@@ -7,9 +7,11 @@ resources through property dependencies (ids are unknown during a preview), and
 learn a resource's system, level and zone from the labels the stacks put on it
 (pdc.tenant_labels) or from the tenant component above it.
 
-Thresholds are the rules themselves (level 3+, level 4) and are not configurable.
-Facts about the cloud come from config: which volume types are encrypted and the
-size of each flavor (pdc_policies.config_for builds it from an environment).
+The level from which volumes must be encrypted is the environment's
+(openstack.encrypted_from_level, the same value the stacks choose volume types by); the other
+level thresholds are the rules themselves (level 3+, level 4). Facts about the cloud come from
+config too: which volume types are encrypted and the size of each flavor
+(pdc_policies.config_for builds it from an environment).
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ from pdc.tenant_labels import read as read_labels
 
 MANDATORY = EnforcementLevel.MANDATORY
 SEPARATE_FROM_LEVEL = 3
-ENCRYPTED_FROM_LEVEL = 3
 ANTI_AFFINITY_FROM_LEVEL = 4
 ADMIN_PORTS = {22: "SSH", 3389: "RDP", 5432: "PostgreSQL", 3306: "MySQL/MariaDB", 1433: "SQL Server",
                1521: "Oracle", 27017: "MongoDB", 6379: "Redis"}
@@ -204,16 +205,19 @@ level3_separate_networks = StackValidationPolicy(
 # ------------------------------------------------------------------ 4. level 3+: encrypted volumes
 
 ENCRYPTED_SCHEMA = PolicyConfigSchema(
-    properties={"encryptedVolumeTypes": {"type": "array", "items": {"type": "string"}, "minItems": 1}},
-    required=["encryptedVolumeTypes"],
+    properties={"encryptedVolumeTypes": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                "encryptedFromLevel": {"type": "integer", "minimum": 1, "maximum": 5}},
+    required=["encryptedVolumeTypes", "encryptedFromLevel"],
 )
 
 
 def _encrypted_volumes(args: StackValidationArgs, report: ReportViolation) -> None:
-    encrypted = set(args.get_config().get("encryptedVolumeTypes") or [])
+    config = args.get_config()
+    encrypted = set(config.get("encryptedVolumeTypes") or [])
+    from_level = int(config["encryptedFromLevel"])  # required by the schema: no silent default
     stack = _Stack(args.resources)
     for tenant, level in stack.level.items():
-        if level < ENCRYPTED_FROM_LEVEL:
+        if level < from_level:
             continue
         volumes = [(v.name, v.urn, v.props.get("volumeType")) for v in stack.of(tenant, T_VOLUME)]
         for server in stack.of(tenant, T_INSTANCE):  # volumes Nova creates from an image
@@ -223,13 +227,13 @@ def _encrypted_volumes(args: StackValidationArgs, report: ReportViolation) -> No
         for name, urn, vtype in volumes:
             if vtype not in encrypted:
                 report(f"volume {name} of level-{level} system {tenant} uses volume type {vtype or '(default)'}; "
-                       f"level {ENCRYPTED_FROM_LEVEL}+ needs an encrypted type ({', '.join(sorted(encrypted))})",
+                       f"level {from_level}+ needs an encrypted type ({', '.join(sorted(encrypted))})",
                        urn)
 
 
 level3_encrypted_volumes = StackValidationPolicy(
     name="level3-encrypted-volumes",
-    description="Volumes of level-3+ systems use an encrypted volume type.",
+    description="Volumes of systems at the environment's encrypted_from_level and above use an encrypted type.",
     enforcement_level=MANDATORY,
     validate=_encrypted_volumes,
     config_schema=ENCRYPTED_SCHEMA,
@@ -352,11 +356,16 @@ POLICIES = [no_admin_ports_from_anywhere, db_zone_not_exposed, level3_separate_n
 
 
 def config_for(env) -> dict[str, dict]:
-    """Policy config from an environment: the cloud's encrypted volume types and flavor sizes."""
+    """Policy config from an environment: the cloud's encrypted volume types and flavor sizes, and the
+    level from which volumes must be encrypted."""
+    from pdc.schema import OpenStackSettings
+
     settings = env.settings.openstack
     encrypted = sorted(n for n, t in settings.volume_types.items() if t.encrypted) if settings else []
+    from_level = (settings.encrypted_from_level if settings
+                  else OpenStackSettings.model_fields["encrypted_from_level"].default)
     return {
-        level3_encrypted_volumes.name: {"encryptedVolumeTypes": encrypted},
+        level3_encrypted_volumes.name: {"encryptedVolumeTypes": encrypted, "encryptedFromLevel": from_level},
         quotas_cover_plan.name: {"flavors": {n: {"vcpus": f.vcpus, "ramMb": f.ram_mb}
                                              for n, f in env.settings.flavors.items()}},
     }

@@ -1,5 +1,5 @@
 """The compliance suite's wiring: targets from --hosts or the environment, per-host items,
-applicability (level, role, kernel, opt-in, exception), facts and evidence.
+applicability (pdc.applicability: level, role, kernel, opt-ins and waivers, exception), facts and evidence.
 
 Run it with ``pdc audit ENV`` or plainly::
 
@@ -21,17 +21,15 @@ import pytest
 import testinfra
 
 from pdc import paths
+from pdc.applicability import NOT_APPLICABLE
 from pdc.audit import plugin
-from pdc.audit.catalog import catalog, not_applicable_reason
+from pdc.audit.catalog import catalog, verdict
 from pdc.audit.facts import COMMON, Facts, HostUnreachable, file_command, stat_command, unit_command
 from pdc.audit.suite import ITEMS_ATTR, Item, Target
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     plugin.add_options(parser)
-    parser.getgroup("pdc").addoption(
-        "--pdc-opt-in", default=os.environ.get("PDC_OPT_IN", ""),
-        help="comma-separated opt-in control ids enabled on the audited hosts (pdc_controls_opt_in)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -181,17 +179,19 @@ def _applies(request: pytest.FixtureRequest) -> None:
         pytest.fail(f"control {control_id} is not in controls/catalog.yml")
     if target.env is not None and target.model is None:
         pytest.fail(f"host {target.name} is not a host of environment {target.env.name}")
-    opt_in = frozenset(filter(None, request.config.getoption("--pdc-opt-in").split(",")))
-    reason = not_applicable_reason(control, target.model, None, opt_in)
-    if reason:
-        pytest.skip(reason)
+    # the roles' own answer (pdc.applicability); a waived control is still checked, and the
+    # plugin reports its failure as waived
+    decisions = plugin.decisions(request.config)
+    found = verdict(control, target.model, decisions, None)
+    if found.status == NOT_APPLICABLE:
+        pytest.skip(found.reason)
     facts = request.getfixturevalue("facts")
     if facts.unreachable:
         raise HostUnreachable(facts.unreachable)
     if control.kernel:
-        reason = not_applicable_reason(control, target.model, facts.virt_container(), opt_in)
-        if reason:
-            pytest.skip(reason)
+        found = verdict(control, target.model, decisions, facts.virt_container())
+        if found.status == NOT_APPLICABLE:
+            pytest.skip(found.reason)
     item = params.get("item")
     if isinstance(item, Item) and item.na:
         pytest.skip(item.na)

@@ -9,7 +9,7 @@ import pytest
 
 from pdc.audit import expected
 from pdc.audit.facts import AUDIT_RULES, AUDIT_STATUS, RSYSLOG_CONF
-from pdc.audit.policy import setting
+from pdc.audit.policy import norm
 from pdc.audit.suite import Item, active_lines, items, settings, soc_collector
 
 RULES_FILE = "/etc/audit/rules.d/50-pdc.rules"
@@ -36,10 +36,10 @@ def test_auditd_running(target, item, facts, evidence):
 
 
 def _auditd_items(t):
-    """keep_logs (CIS 6.2.2.2) plus the auditd role's own choices for the space actions."""
+    """keep_logs (CIS 6.2.2.2) plus the catalog's sizes and space actions for PDC-AUD-002."""
     return [Item("max_log_file_action", "keep_logs")] + [
-        Item(k, str(setting("auditd", f"auditd_{k}")).lower())
-        for k in ("space_left_action", "admin_space_left_action", "disk_full_action")]
+        Item(k, str(norm("PDC-AUD-002", k)).lower())
+        for k in ("max_log_file", "num_logs", "space_left_action", "admin_space_left_action", "disk_full_action")]
 
 
 @pytest.mark.control("PDC-AUD-002")

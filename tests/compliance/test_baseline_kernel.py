@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pdc.audit.facts import MODPROBE_CONFIG
-from pdc.audit.policy import per_control, setting
+from pdc.audit.policy import norm, per_control, setting
 from pdc.audit.suite import Item, items
 
 HARDENING_OPTIONS = ("nodev", "nosuid", "noexec")
@@ -94,8 +94,8 @@ def test_network_protocol_modules_disabled(target, item, facts, evidence):
 
 
 def sysctl_items(control: str):
-    """The sysctls the baseline role sets for this control (roles/baseline/defaults)."""
-    return lambda t: [Item(k, str(v)) for k, v in per_control("baseline", "baseline_sysctl", control).items()]
+    """The sysctls this control requires (controls/catalog.yml values.sysctl)."""
+    return lambda t: [Item(k, str(v)) for k, v in norm(control, "sysctl").items()]
 
 
 # CIS asks for "at least" on these: a stricter value passes

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from pdc.audit.facts import DEBSUMS, LOGIN_SHELL, PWQUALITY
-from pdc.audit.policy import per_control, setting
+from pdc.audit.policy import norm, per_control, setting
 from pdc.audit.suite import Item, active_lines, items, octal_at_most, settings
 
 # ------------------------------------------------------------------ packages (CIS 2.1.x / 2.2.x)
@@ -136,12 +136,12 @@ def test_umask(target, item, facts, evidence):
         out = facts.run(LOGIN_SHELL)
         umask = out.stdout.splitlines()[0] if out.stdout else ""
         evidence(f"umask in a root login shell: {umask}")
-        want = setting("baseline", "baseline_umask")
+        want = norm("PDC-SHL-002", "umask")
         assert umask.lstrip("0") == want.lstrip("0"), f"login shells get umask {umask}, expected {want}"
     else:
         value = settings(facts.file("/etc/login.defs").stdout).get("UMASK")
         evidence(f"login.defs UMASK {value}")
-        want = setting("baseline", "baseline_umask")
+        want = norm("PDC-SHL-002", "umask")
         assert value == want, f"login.defs UMASK is {value}, expected {want}"
 
 
@@ -151,7 +151,7 @@ def test_shell_timeout(target, facts, evidence):
     tmout = next((line.split("=", 1)[1] for line in lines if line.startswith("TMOUT=")), "")
     readonly = lines[-1].strip() if lines else "0"
     evidence(f"TMOUT={tmout!r} in a login shell, readonly: {readonly != '0'}")
-    limit = setting("baseline", "baseline_shell_timeout")
+    limit = norm("PDC-SHL-003", "shell_timeout")
     assert tmout and int(tmout) <= limit, f"TMOUT is {tmout or 'unset'}, expected at most {limit}"
     assert readonly != "0", "TMOUT is not readonly (a user can unset it)"
 
@@ -164,9 +164,9 @@ def _login_defs(facts):
 
 
 @pytest.mark.control("PDC-LGN-001")
-@items(lambda t: [Item("PASS_MAX_DAYS", ("<=", setting("baseline", "baseline_pass_max_days"))),
-                  Item("PASS_MIN_DAYS", (">=", setting("baseline", "baseline_pass_min_days"))),
-                  Item("PASS_WARN_AGE", (">=", setting("baseline", "baseline_pass_warn_age")))])
+@items(lambda t: [Item("PASS_MAX_DAYS", ("<=", norm("PDC-LGN-001", "pass_max_days"))),
+                  Item("PASS_MIN_DAYS", (">=", norm("PDC-LGN-001", "pass_min_days"))),
+                  Item("PASS_WARN_AGE", (">=", norm("PDC-LGN-001", "pass_warn_age")))])
 def test_password_ageing(target, item, facts, evidence):
     value = _login_defs(facts).get(item.id)
     evidence(f"login.defs {item.id} {value}")
@@ -178,8 +178,8 @@ def test_password_ageing(target, item, facts, evidence):
 
 @pytest.mark.control("PDC-LGN-002")
 @items(lambda t: [Item("ENCRYPT_METHOD", "YESCRYPT"),
-                  Item("SHA_CRYPT_MIN_ROUNDS", str(setting("baseline", "baseline_sha_crypt_rounds"))),
-                  Item("SHA_CRYPT_MAX_ROUNDS", str(setting("baseline", "baseline_sha_crypt_rounds")))])
+                  Item("SHA_CRYPT_MIN_ROUNDS", str(norm("PDC-LGN-002", "sha_crypt_rounds"))),
+                  Item("SHA_CRYPT_MAX_ROUNDS", str(norm("PDC-LGN-002", "sha_crypt_rounds")))])
 def test_password_hashing(target, item, facts, evidence):
     value = _login_defs(facts).get(item.id)
     evidence(f"login.defs {item.id} {value}")
@@ -190,7 +190,7 @@ def test_password_hashing(target, item, facts, evidence):
 def test_inactive_lock(target, facts, evidence):
     value = settings(facts.run("useradd -D").stdout, "=").get("INACTIVE")
     evidence(f"useradd -D INACTIVE={value}")
-    limit = setting("baseline", "baseline_inactive_days")
+    limit = norm("PDC-LGN-003", "inactive_days")
     assert value is not None and value.lstrip("-").isdigit() and 0 <= int(value) <= limit, (
         f"new accounts get INACTIVE={value}, expected {limit} or less")
 
@@ -206,7 +206,7 @@ def _pam_line(facts, file, module):
 
 @pytest.mark.control("PDC-PAM-001")
 @items(lambda t: [Item(k, int(v) if str(v).isdigit() else None)
-                  for k, v in setting("baseline", "baseline_pwquality").items()]
+                  for k, v in norm("PDC-PAM-001", "pwquality").items()]
        + [Item("pam_pwquality in common-password")])
 def test_password_quality(target, item, facts, evidence):
     if item.id.startswith("pam_"):
@@ -231,8 +231,8 @@ def test_password_quality(target, item, facts, evidence):
 
 
 @pytest.mark.control("PDC-PAM-002")
-@items(lambda t: [Item("deny", (1, setting("baseline", "baseline_faillock_deny"))),
-                  Item("unlock_time", (setting("baseline", "baseline_faillock_unlock_time"), None)),
+@items(lambda t: [Item("deny", (1, norm("PDC-PAM-002", "faillock_deny"))),
+                  Item("unlock_time", (norm("PDC-PAM-002", "faillock_unlock_time"), None)),
                   Item("pam_faillock in common-auth")])
 def test_faillock(target, item, facts, evidence):
     if item.id.startswith("pam_"):
@@ -254,7 +254,7 @@ def test_password_history(target, facts, evidence):
     evidence("\n".join(lines) or "common-password has no pam_pwhistory line")
     assert lines, "pam_pwhistory is not used"
     remember = re.search(r"remember=(\d+)", lines[0])
-    want = setting("baseline", "baseline_pwhistory_remember")
+    want = norm("PDC-PAM-003", "pwhistory_remember")
     assert remember and int(remember.group(1)) >= want, f"pam_pwhistory remembers fewer than {want} passwords"
     assert "use_authtok" in lines[0], "pam_pwhistory lacks use_authtok"
 
@@ -297,7 +297,7 @@ def test_sudo_timeout(target, facts, evidence):
            if line.strip().startswith("Authentication timestamp timeout")]
     evidence("\n".join(hit) or "sudo -V: no timestamp timeout line")
     minutes = re.search(r"([0-9.]+) minutes", hit[0]) if hit else None
-    limit = setting("baseline", "baseline_sudo_timestamp_timeout")
+    limit = norm("PDC-SUD-002", "timestamp_timeout")
     assert minutes and float(minutes.group(1)) <= limit, f"sudo authentication timeout is above {limit} minutes"
 
 

@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from pdc.audit.policy import setting
+from pdc.audit.policy import norm, setting
 from pdc.audit.suite import Item, active_lines, items, octal_at_most
 
 PROBE_USER = "pdc-audit-probe"
@@ -127,6 +127,7 @@ WEAK = {
     "kexalgorithms": re.compile(r"sha1$|group1-|group14-sha1|group-exchange-sha1|^gss"),
 }
 LIVE_KEY = {"ciphers": "ciphers ctos", "macs": "MACs ctos", "kexalgorithms": "KEX algorithms"}
+CATALOG_NAME = {"ciphers": "ciphers", "macs": "macs", "kexalgorithms": "kex_algorithms"}
 
 
 @pytest.mark.control("PDC-SSH-002")
@@ -141,6 +142,12 @@ def test_ssh_crypto(target, item, facts, evidence):
         algorithms = (_setting(facts, evidence, key) or "").split(",")
     weak = [a for a in algorithms if WEAK[key].search(a)]
     assert not weak, f"weak {key} enabled: {','.join(weak)}"
+    allowed = norm("PDC-SSH-002", CATALOG_NAME[key])
+    extra = [a for a in algorithms if a not in allowed]
+    assert not extra, f"{key} outside the catalog's PDC-SSH-002 list: {','.join(extra)}"
+    if key != "kexalgorithms":  # each OpenSSH writes the key exchanges it knows (roles/ssh/vars)
+        missing = [a for a in allowed if a not in algorithms]
+        assert not missing, f"{key} missing from the catalog's PDC-SSH-002 list: {','.join(missing)}"
 
 
 # ------------------------------------------------------------------ PDC-SSH-003: root
@@ -188,13 +195,13 @@ def test_allow_groups(target, facts, evidence):
 
 
 def session_limits(t):
-    """Upper bounds from the ssh role's settings (the bastion's own, stricter ones are BAS-002)."""
-    return [Item("clientaliveinterval", (1, setting("ssh", "ssh_client_alive_interval"))),
-            Item("clientalivecountmax", (1, setting("ssh", "ssh_client_alive_count_max"))),
-            Item("logingracetime", (1, setting("ssh", "ssh_login_grace_time"))),
-            Item("maxauthtries", (1, setting("ssh", "ssh_max_auth_tries"))),
-            Item("maxsessions", (1, setting("ssh", "ssh_max_sessions"))),
-            Item("maxstartups", setting("ssh", "ssh_max_startups"))]
+    """Upper bounds from the catalog's PDC-SSH-006 values (the bastion's own, stricter ones are BAS-002)."""
+    return [Item("clientaliveinterval", (1, norm("PDC-SSH-006", "client_alive_interval"))),
+            Item("clientalivecountmax", (1, norm("PDC-SSH-006", "client_alive_count_max"))),
+            Item("logingracetime", (1, norm("PDC-SSH-006", "login_grace_time"))),
+            Item("maxauthtries", (1, norm("PDC-SSH-006", "max_auth_tries"))),
+            Item("maxsessions", (1, norm("PDC-SSH-006", "max_sessions"))),
+            Item("maxstartups", norm("PDC-SSH-006", "max_startups"))]
 
 
 @pytest.mark.control("PDC-SSH-006")
@@ -266,8 +273,8 @@ def test_bastion_forwarding(target, item, facts, evidence):
 
 
 @pytest.mark.control("PDC-BAS-002")
-@items(lambda t: [Item("maxsessions", setting("bastion", "bastion_max_sessions")),
-                  Item("clientaliveinterval", setting("bastion", "bastion_client_alive_interval"))])
+@items(lambda t: [Item("maxsessions", norm("PDC-BAS-002", "max_sessions")),
+                  Item("clientaliveinterval", norm("PDC-BAS-002", "client_alive_interval"))])
 def test_bastion_sessions(target, item, facts, evidence):
     value = _setting(facts, evidence, item.id)
     assert value is not None and 0 < int(value) <= item.value, f"{item.id} {value}, expected at most {item.value}"

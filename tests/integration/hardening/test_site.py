@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from pdc.audit.policy import setting
 from pdc.flows import flows
+from pdc.audit.policy import norm
 
 pytestmark = pytest.mark.lab
 
@@ -62,7 +62,7 @@ def test_admin_key_login_works_and_password_or_root_is_refused(hardlab):
         assert root.returncode == 255 and "Permission denied" in root.stderr, (host, root)
         effective = hardlab.sudo(host, "sshd -T -C user=pdcadmin,host=x,addr=10.99.2.1").stdout
         for line in ("permitrootlogin no", "passwordauthentication no", "kbdinteractiveauthentication no",
-                     f"maxauthtries {setting('ssh', 'ssh_max_auth_tries')}", "allowgroups sudo"):
+                     f"maxauthtries {norm('PDC-SSH-006', 'max_auth_tries')}", "allowgroups sudo"):
             assert re.search(rf"(?m)^{line}", effective), (host, line)
 
 
