@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,7 +28,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import PDC, ROOT, row  # noqa: E402
 
-ENV = "haiduong"
+NAME = "haiduong"
+# haiduong's WAN source is production (`model`); the bench pushes a copy of it whose source is the lab
+COPY = tempfile.TemporaryDirectory(prefix="pdc-bench-haiduong-")
+shutil.copytree(ROOT / "inventories" / NAME, COPY.name, dirs_exist_ok=True)
+(Path(COPY.name) / "wan.pdc.yml").write_text("source: lab\n")
+ENV = COPY.name
 SERIAL_SAMPLE = 12
 NORNIR_VENV = Path(os.environ.get("PDC_CACHE", "/var/cache/pdc")) / "nornir-venv"
 NORNIR_PINS = ["nornir==3.6.0", "nornir-netmiko==1.0.1", "netmiko==4.8.0"]
@@ -60,7 +66,7 @@ def rss_mib(pid: int) -> float:
 
 
 def server_pid() -> int:
-    return int(Path(f"/var/lib/pdc/lab/{ENV}/switches/server.pid").read_text())
+    return int(Path(f"/var/lib/pdc/lab/{NAME}/switches/server.pid").read_text())
 
 
 def fresh() -> None:
