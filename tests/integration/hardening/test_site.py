@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from pdc.flows import flows
 from pdc.audit.policy import norm
+from pdc.flows import flows
 
 pytestmark = pytest.mark.lab
 
