@@ -76,8 +76,13 @@ def unsaved_outside(running, startup: str, intended, platform: str = "cisco_ios"
 
 
 def _with_sections(change: Change) -> list[str]:
+    return sectioned(change.lines) + change.banner
+
+
+def sectioned(lines: list[str]) -> list[str]:
+    """Change lines as people read them: a line inside a section as `section / line`."""
     out, parent = [], ""
-    for line in change.lines:
+    for line in lines:
         if line == "exit":
             continue
         if line.startswith(" "):
@@ -85,7 +90,7 @@ def _with_sections(change: Change) -> list[str]:
         else:
             parent = line
             out.append(line)
-    return out + change.banner
+    return out
 
 
 def _lines(remediation, chosen) -> Change:

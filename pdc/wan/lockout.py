@@ -242,16 +242,9 @@ SECRET_WORDS = re.compile(r"\b(secret|password|key|community|auth|priv)\b.*$")
 def offending(change_lines: list[str], keywords: list[str]) -> str:
     """The change line (as `section / line` inside a section) that a broken rule points at: the first
     line holding the first keyword that any line holds. Secrets are cut off."""
-    shown: list[str] = []
-    parent = ""
-    for line in change_lines:
-        if line == "exit":
-            continue
-        if line.startswith(" "):
-            shown.append(f"{parent} / {line.strip()}")
-        else:
-            parent = line
-            shown.append(line)
+    from pdc.wan.diff import sectioned
+
+    shown = sectioned(change_lines)
     for keyword in keywords:
         hit = next((text for text in shown if keyword in text), None)
         if hit is not None:
