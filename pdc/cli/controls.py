@@ -104,6 +104,22 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _kind_summary(catalog: Catalog, kind: str, label: str, intro: str) -> list[str]:
+    """Which controls a target of this kind enforces, per platform and level (pdc.applicability)."""
+    from pdc.applicability import documented_controls
+
+    platforms = sorted({p for c in catalog.controls if c.target == kind for p in c.platforms})
+    if not platforms:
+        return []
+    lines = [f"## {label}: controls by level", "", intro, "",
+             "| level | platform | controls it enforces |", "|---|---|---|"]
+    for level in range(1, 6):
+        for platform in platforms:
+            ids = documented_controls(kind, level, platform, catalog)
+            lines.append(f"| {level} | {platform} | {', '.join(ids) or '-'} |")
+    return lines + [""]
+
+
 def render_markdown(catalog: Catalog) -> str:
     """The controls document: a summary, then one table per role."""
     lines = [
@@ -129,8 +145,15 @@ def render_markdown(catalog: Catalog) -> str:
     status = Counter(c.status for c in catalog.controls)
     lines += ["", f"{len(catalog.controls)} controls: "
               + ", ".join(f"{n} {s}" for s, n in sorted(status.items())) + ".", ""]
+    lines += _kind_summary(catalog, "wan", "WAN switches",
+                           "A switch is in no system: it takes the environment's highest system level "
+                           "(it carries every system's traffic). The switch templates enforce these "
+                           "controls (lines marked `{# PDC-NET-NNN #}`); `pdc audit` checks them on "
+                           "each switch's running config.")
     for role in catalog.roles:
-        lines += [f"## Role `{role}`", "",
+        heading = f"## Role `{role}`" if any(c.target == "host" for c in catalog.by_role(role)) \
+            else f"## WAN devices (`{role}`: network/templates)"
+        lines += [heading, "",
                   "| id | title | severity | level | CIS Debian 12 v1.1.0 | TCVN group | tag | kernel | status |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for c in catalog.by_role(role):
