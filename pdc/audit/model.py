@@ -47,6 +47,7 @@ class HostInfo:
     level: int = 0
     zone: str = ""
     os: str = ""
+    kind: str = "host"  # host | wan | tenant: what the audit judged (pdc.applicability's target kinds)
 
 
 @dataclass
@@ -137,6 +138,11 @@ class AuditResults:
     @property
     def passed(self) -> bool:
         return not self.failures()
+
+    def merge(self, items: list[ItemResult], hosts: dict[str, HostInfo]) -> None:
+        """Add another engine's results (switches, tenants) to the hosts' ones: one report."""
+        self.items.extend(items)
+        self.hosts.update(hosts)
 
     def to_json(self) -> dict:
         return {

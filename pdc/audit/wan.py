@@ -17,6 +17,7 @@ from ipaddress import IPv4Network
 
 from hier_config import HConfig, Platform, get_hconfig
 
+from pdc.audit.model import HostInfo, ItemResult, Status
 from pdc.controls import Catalog
 from pdc.environment import Environment
 from pdc.schema import Site
@@ -206,13 +207,45 @@ def audit_config(device: str, running_config: str, want: Intended, control_ids: 
     return results
 
 
+def _applicable(env: Environment, site: Site, catalog: Catalog, decisions) -> dict[str, str]:
+    """{control id: active | waived} for the device (pdc.applicability, as for hosts)."""
+    from pdc.applicability import NOT_APPLICABLE, verdicts, wan_target
+
+    return {cid: v.status for cid, v in verdicts(wan_target(env, site), catalog, decisions).items()
+            if v.status != NOT_APPLICABLE}
+
+
 def audit_device(env: Environment, site: Site, running_config: str, catalog: Catalog, decisions) -> list[Result]:
-    """The device's applicable PDC-NET controls (pdc.applicability) judged on its running config.
+    """The device's applicable PDC-NET controls judged on its running config (waived ones too:
+    the report shows their failure as waived)."""
+    return audit_config(site.id, running_config, intended(env, site, catalog),
+                        list(_applicable(env, site, catalog, decisions)))
 
-    Waived controls are judged too (the report shows a failure as waived), as for hosts.
-    """
-    from pdc.applicability import ACTIVE, WAIVED, verdicts, wan_target
 
-    applicable = [cid for cid, v in verdicts(wan_target(env, site), catalog, decisions).items()
-                  if v.status in (ACTIVE, WAIVED)]
-    return audit_config(site.id, running_config, intended(env, site, catalog), applicable)
+def device_items(env: Environment, site: Site, running_config: str, catalog: Catalog, decisions) -> list[ItemResult]:
+    """The report's records for one device: one item per applicable control, its lines as evidence."""
+    from pdc.applicability import WAIVED
+
+    applicable = _applicable(env, site, catalog, decisions)
+    results = audit_config(site.id, running_config, intended(env, site, catalog), list(applicable))
+    return [ItemResult(r.control, r.device, "running-config",
+                       Status.PASS if r.passed else Status.WAIVED if applicable[r.control] == WAIVED else Status.FAIL,
+                       list(r.observed) + list(r.problems), "; ".join(r.problems))
+            for r in results]
+
+
+def unreachable_items(env: Environment, site: Site, catalog: Catalog, decisions, reason: str) -> list[ItemResult]:
+    """A device the audit could not read: each applicable control is an error, never a pass."""
+    return [ItemResult(cid, site.id, "running-config", Status.ERROR, [], reason)
+            for cid in _applicable(env, site, catalog, decisions)]
+
+
+WAN_SYSTEM = "wan"
+
+
+def device_info(env: Environment, site: Site) -> HostInfo:
+    """A switch as the report lists it: under the WAN, at the level pdc.applicability gives it."""
+    from pdc.applicability import wan_target
+
+    return HostInfo(name=site.id, system=WAN_SYSTEM, system_name="WAN switches", level=wan_target(env, site).level,
+                    zone=site.tier, os=site.platform, kind="wan")
