@@ -67,6 +67,11 @@ def reference_host(level: int, catalog: Catalog, container: bool | None = None) 
     return Target(name="", kind="host", level=level, roles=frozenset(catalog.roles), container=container)
 
 
+def tenant_target(system) -> Target:
+    """The applicability target of a system's OpenStack tenant (a pdc.schema System)."""
+    return Target(name=system.id, kind="tenant", level=system.level, platform="openstack", system=system.id)
+
+
 def documented_controls(kind: str, level: int, platform: str, catalog: Catalog) -> list[str]:
     """What any WAN device or tenant of this level and platform enforces, without opt-ins or waivers:
     what docs/controls.md lists per kind."""

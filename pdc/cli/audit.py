@@ -24,12 +24,14 @@ from pdc.cli.errors import exit_invalid
 @click.option("--wan", is_flag=True, help="Also the WAN switches: PDC-NET controls on each one's running config.")
 @click.option("--wan-limit", default=None, metavar="SITE|TIER",
               help="With --wan: only these sites (as pdc wan --limit).")
+@click.option("--tenants", is_flag=True,
+              help="Also the tenants: PDC-CLD controls on the plan (the tenant program run with mocks, as pdc plan).")
 @click.option("--hosts/--no-hosts", default=True,
               help="Audit the hosts (default); --no-hosts --wan: only the switches.")
 def audit(env: str, limit: str | None, report_dir: Path | None, workers: int | None,
-          verbose: bool, brief: bool, wan: bool, wan_limit: str | None, hosts: bool) -> None:
-    """Check every catalog control on the hosts of ENV (and with --wan its switches); exit 1 if a required
-    control fails."""
+          verbose: bool, brief: bool, wan: bool, wan_limit: str | None, tenants: bool, hosts: bool) -> None:
+    """Check every catalog control on the hosts of ENV (with --wan its switches, with --tenants its planned
+    tenants), in one report; exit 1 if a required control fails."""
     from rich.console import Console
     from rich.markup import escape
 
@@ -45,8 +47,8 @@ def audit(env: str, limit: str | None, report_dir: Path | None, workers: int | N
         load_waivers(environment.root / "waivers.yml", known)
     except (InvalidCatalog, WaiverErrors) as exc:
         exit_invalid(f"the catalog or waivers of {environment.name}", exc.errors)
-    if not hosts and not wan:
-        raise click.UsageError("--no-hosts leaves nothing to audit without --wan")
+    if not (hosts or wan or tenants):
+        raise click.UsageError("--no-hosts leaves nothing to audit without --wan or --tenants")
     report_dir = (report_dir or Path("reports") / "audit" / environment.name).resolve()
     if hosts:
         try:
@@ -62,6 +64,9 @@ def audit(env: str, limit: str | None, report_dir: Path | None, workers: int | N
         results = runner.empty_results(environment)
     if wan:
         _add_switches(environment, results, wan_limit, workers, err)
+    if tenants:
+        _add_tenants(environment, results)
+    if wan or tenants:
         from pdc.audit.report import write_reports
 
         write_reports(results, report_dir)
@@ -86,4 +91,15 @@ def _add_switches(environment, results, wan_limit: str | None, workers: int | No
     except (render.RenderError, credentials.CredentialsError, LabNotUp) as exc:
         err.print(f"[bold red]--wan:[/] {escape(str(exc))}", highlight=False)
         sys.exit(1)
+    results.merge(items, infos)
+
+
+def _add_tenants(environment, results) -> None:
+    """The planned tenants' PDC-CLD results, added to the one report."""
+    from pdc.applicability import decisions_of
+    from pdc.audit import tenants
+    from pdc.audit.catalog import catalog
+
+    items, infos = tenants.audit_tenants(environment, catalog(), decisions_of(environment.root / "waivers.yml",
+                                                                               catalog()))
     results.merge(items, infos)

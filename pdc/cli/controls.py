@@ -150,9 +150,15 @@ def render_markdown(catalog: Catalog) -> str:
                            "(it carries every system's traffic). The switch templates enforce these "
                            "controls (lines marked `{# PDC-NET-NNN #}`); `pdc audit` checks them on "
                            "each switch's running config.")
+    lines += _kind_summary(catalog, "tenant", "Tenants",
+                           "A tenant is a system's OpenStack project, at its system's level. Each control is a "
+                           "CrossGuard policy of `stacks/policy` (`pulumi preview --policy-pack`); `pdc plan` and "
+                           "`pdc audit --tenants` judge them on the plan.")
     for role in catalog.roles:
-        heading = f"## Role `{role}`" if any(c.target == "host" for c in catalog.by_role(role)) \
-            else f"## WAN devices (`{role}`: network/templates)"
+        kinds = {c.target for c in catalog.by_role(role)}
+        heading = {"wan": f"## WAN devices (`{role}`: network/templates)",
+                   "tenant": f"## Tenants (`{role}`: stacks/policy)"}.get(kinds.pop(), f"## Role `{role}`") \
+            if len(kinds) == 1 else f"## Role `{role}`"
         lines += [heading, "",
                   "| id | title | severity | level | CIS Debian 12 v1.1.0 | TCVN group | tag | kernel | status |",
                   "|---|---|---|---|---|---|---|---|---|"]
