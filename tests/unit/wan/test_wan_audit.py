@@ -155,3 +155,27 @@ def test_every_wan_control_names_its_template_lines(control_id):
             marked += [lines[i + 1] for i, line in enumerate(lines[:-1]) if line.strip() == f"{{# {control_id} #}}"]
         assert marked, f"{control_id}: no line marked {{# {control_id} #}} in network/templates/{platform}"
         assert all(line.strip() and not line.strip().startswith("{#") for line in marked), marked
+
+
+def test_a_switch_that_cannot_be_read_is_an_error_on_every_applicable_control(lab):
+    from pdc.audit.model import Status
+
+    site = lab.sites[0]
+    items = wan.unreachable_items(lab, site, CATALOG, no_decisions(), "cannot read the running config: unreachable")
+    assert [i.control for i in items] == NET
+    assert {i.status for i in items} == {Status.ERROR}
+
+
+def test_a_waived_failure_is_reported_waived(lab, lab_configs, tmp_path):
+    from pdc.applicability import decisions_of
+    from pdc.audit.model import Status
+
+    site = lab.sites[-1]
+    waivers = tmp_path / "waivers.yml"
+    waivers.write_text(f"waivers:\n  - {{control: PDC-NET-008, hosts: \"{site.id}\", reason: \"legacy NMS needs http\","
+                       f" approver: \"CISO\", expires: 2099-01-01}}\n")
+    decisions = decisions_of(waivers, CATALOG)
+    changed = lab_configs[site.id].replace("no ip http server\n", "ip http server\n")
+    items = {i.control: i for i in wan.device_items(lab, site, changed, CATALOG, decisions)}
+    assert items["PDC-NET-008"].status == Status.WAIVED
+    assert {i.status for cid, i in items.items() if cid != "PDC-NET-008"} == {Status.PASS}
