@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 
 class Status(StrEnum):
@@ -47,7 +48,7 @@ class HostInfo:
     level: int = 0
     zone: str = ""
     os: str = ""
-    kind: str = "host"  # host | wan | tenant: what the audit judged (pdc.applicability's target kinds)
+    kind: Literal["host", "wan", "tenant"] = "host"  # what the audit judged (pdc.applicability's target kinds)
 
 
 @dataclass
