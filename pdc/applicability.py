@@ -52,9 +52,30 @@ def host_target(host, container: bool | None = None) -> Target:
                   roles=frozenset(host.group.roles), container=container)
 
 
+def wan_target(env, site) -> Target:
+    """The applicability target of a WAN switch (a pdc.schema.Site of the environment).
+
+    A switch is in no system: it carries every system's traffic to the data centre, so it takes
+    the highest security level of the environment's systems.
+    """
+    level = max((s.level for s in env.systems), default=1)
+    return Target(name=site.id, kind="wan", level=level, platform=site.platform, system=None)
+
+
 def reference_host(level: int, catalog: Catalog, container: bool | None = None) -> Target:
     """A host of this level with every role of the catalog: what docs/controls.md counts."""
     return Target(name="", kind="host", level=level, roles=frozenset(catalog.roles), container=container)
+
+
+def tenant_target(system) -> Target:
+    """The applicability target of a system's OpenStack tenant (a pdc.schema System)."""
+    return Target(name=system.id, kind="tenant", level=system.level, platform="openstack", system=system.id)
+
+
+def documented_controls(kind: str, level: int, platform: str, catalog: Catalog) -> list[str]:
+    """What any WAN device or tenant of this level and platform enforces, without opt-ins or waivers:
+    what docs/controls.md lists per kind."""
+    return active_controls(Target(name="", kind=kind, level=level, platform=platform), catalog, no_decisions())
 
 
 def no_decisions() -> Waivers:

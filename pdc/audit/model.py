@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 
 class Status(StrEnum):
@@ -47,6 +48,7 @@ class HostInfo:
     level: int = 0
     zone: str = ""
     os: str = ""
+    kind: Literal["host", "wan", "tenant"] = "host"  # what the audit judged (pdc.applicability's target kinds)
 
 
 @dataclass
@@ -137,6 +139,11 @@ class AuditResults:
     @property
     def passed(self) -> bool:
         return not self.failures()
+
+    def merge(self, items: list[ItemResult], hosts: dict[str, HostInfo]) -> None:
+        """Add another engine's results (switches, tenants) to the hosts' ones: one report."""
+        self.items.extend(items)
+        self.hosts.update(hosts)
 
     def to_json(self) -> dict:
         return {

@@ -15,6 +15,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from pdc import labcontract, paths, sources
+from pdc.audit.catalog import control_infos
 from pdc.audit.model import AuditResults
 from pdc.environment import Environment, Host
 
@@ -96,3 +97,11 @@ def run(env: Environment, hosts: list[Host], report_dir: Path, workers: int | No
             sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
         return proc.returncode or 2, None
     return proc.returncode, AuditResults.from_json(json.loads(report.read_text(encoding="utf-8")))
+
+
+def empty_results(env: Environment) -> AuditResults:
+    """An audit with no host results yet (the switches' or tenants' are added to it)."""
+    import datetime as dt
+
+    started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return AuditResults(env.name, [], control_infos(), {}, started=started)

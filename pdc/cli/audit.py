@@ -21,9 +21,17 @@ from pdc.cli.errors import exit_invalid
               help="Parallel workers (default: one per host, at most one per CPU core).")
 @click.option("--verbose", is_flag=True, help="Show pytest's own output.")
 @click.option("--brief", is_flag=True, help="Only the score table and the count of failures (details in the reports).")
+@click.option("--wan", is_flag=True, help="Also the WAN switches: PDC-NET controls on each one's running config.")
+@click.option("--wan-limit", default=None, metavar="SITE|TIER",
+              help="With --wan: only these sites (as pdc wan --limit).")
+@click.option("--tenants", is_flag=True,
+              help="Also the tenants: PDC-CLD controls on the plan (the tenant program run with mocks, as pdc plan).")
+@click.option("--hosts/--no-hosts", default=True,
+              help="Audit the hosts (default); --no-hosts --wan: only the switches.")
 def audit(env: str, limit: str | None, report_dir: Path | None, workers: int | None,
-          verbose: bool, brief: bool) -> None:
-    """Check every catalog control on the hosts of ENV; exit 1 if a required control fails."""
+          verbose: bool, brief: bool, wan: bool, wan_limit: str | None, tenants: bool, hosts: bool) -> None:
+    """Check every catalog control on the hosts of ENV (with --wan its switches, with --tenants its planned
+    tenants), in one report; exit 1 if a required control fails."""
     from rich.console import Console
     from rich.markup import escape
 
@@ -39,15 +47,59 @@ def audit(env: str, limit: str | None, report_dir: Path | None, workers: int | N
         load_waivers(environment.root / "waivers.yml", known)
     except (InvalidCatalog, WaiverErrors) as exc:
         exit_invalid(f"the catalog or waivers of {environment.name}", exc.errors)
-    try:
-        hosts = runner.select_hosts(environment, limit)
-    except runner.NoHosts as exc:
-        err.print(f"[bold red]{escape(str(exc))}[/]")
-        sys.exit(1)
-    report_dir = report_dir or Path("reports") / "audit" / environment.name
-    code, results = runner.run(environment, hosts, report_dir.resolve(), workers, quiet=not verbose)
-    if results is None:
-        err.print(f"[bold red]the compliance suite did not run (pytest exit {code})[/]")
-        sys.exit(2)
+    if not (hosts or wan or tenants):
+        raise click.UsageError("--no-hosts leaves nothing to audit without --wan or --tenants")
+    report_dir = (report_dir or Path("reports") / "audit" / environment.name).resolve()
+    if hosts:
+        try:
+            selected = runner.select_hosts(environment, limit)
+        except runner.NoHosts as exc:
+            err.print(f"[bold red]{escape(str(exc))}[/]")
+            sys.exit(1)
+        code, results = runner.run(environment, selected, report_dir, workers, quiet=not verbose)
+        if results is None:
+            err.print(f"[bold red]the compliance suite did not run (pytest exit {code})[/]")
+            sys.exit(2)
+    else:
+        results = runner.empty_results(environment)
+    if wan:
+        _add_switches(environment, results, wan_limit, workers, err)
+    if tenants:
+        _add_tenants(environment, results)
+    if wan or tenants:
+        from pdc.audit.report import write_reports
+
+        write_reports(results, report_dir)
     summary.print_summary(results, report_dir, Console(highlight=False, soft_wrap=True), brief=brief)
     sys.exit(0 if results.passed else 1)
+
+
+def _add_switches(environment, results, wan_limit: str | None, workers: int | None, err) -> None:
+    """The switches' PDC-NET results, added to the hosts' in the one report."""
+    from rich.markup import escape
+
+    from pdc.applicability import decisions_of
+    from pdc.audit import wan_live
+    from pdc.audit.catalog import catalog
+    from pdc.labcontract import LabNotUp
+    from pdc.wan import credentials, render
+
+    try:
+        sites = render.select(environment, wan_limit)
+        items, infos = wan_live.audit_switches(environment, sites, catalog(),
+                                               decisions_of(environment.root / "waivers.yml", catalog()), workers)
+    except (render.RenderError, credentials.CredentialsError, LabNotUp) as exc:
+        err.print(f"[bold red]--wan:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(1)
+    results.merge(items, infos)
+
+
+def _add_tenants(environment, results) -> None:
+    """The planned tenants' PDC-CLD results, added to the one report."""
+    from pdc.applicability import decisions_of
+    from pdc.audit import tenants
+    from pdc.audit.catalog import catalog
+
+    items, infos = tenants.audit_tenants(environment, catalog(), decisions_of(environment.root / "waivers.yml",
+                                                                               catalog()))
+    results.merge(items, infos)

@@ -104,6 +104,22 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _kind_summary(catalog: Catalog, kind: str, label: str, intro: str) -> list[str]:
+    """Which controls a target of this kind enforces, per platform and level (pdc.applicability)."""
+    from pdc.applicability import documented_controls
+
+    platforms = sorted({p for c in catalog.controls if c.target == kind for p in c.platforms})
+    if not platforms:
+        return []
+    lines = [f"## {label}: controls by level", "", intro, "",
+             "| level | platform | controls it enforces |", "|---|---|---|"]
+    for level in range(1, 6):
+        for platform in platforms:
+            ids = documented_controls(kind, level, platform, catalog)
+            lines.append(f"| {level} | {platform} | {', '.join(ids) or '-'} |")
+    return lines + [""]
+
+
 def render_markdown(catalog: Catalog) -> str:
     """The controls document: a summary, then one table per role."""
     lines = [
@@ -129,8 +145,21 @@ def render_markdown(catalog: Catalog) -> str:
     status = Counter(c.status for c in catalog.controls)
     lines += ["", f"{len(catalog.controls)} controls: "
               + ", ".join(f"{n} {s}" for s, n in sorted(status.items())) + ".", ""]
+    lines += _kind_summary(catalog, "wan", "WAN switches",
+                           "A switch is in no system: it takes the environment's highest system level "
+                           "(it carries every system's traffic). The switch templates enforce these "
+                           "controls (lines marked `{# PDC-NET-NNN #}`); `pdc audit` checks them on "
+                           "each switch's running config.")
+    lines += _kind_summary(catalog, "tenant", "Tenants",
+                           "A tenant is a system's OpenStack project, at its system's level. Each control is a "
+                           "CrossGuard policy of `stacks/policy` (`pulumi preview --policy-pack`); `pdc plan` and "
+                           "`pdc audit --tenants` judge them on the plan.")
     for role in catalog.roles:
-        lines += [f"## Role `{role}`", "",
+        kinds = {c.target for c in catalog.by_role(role)}
+        heading = {"wan": f"## WAN devices (`{role}`: network/templates)",
+                   "tenant": f"## Tenants (`{role}`: stacks/policy)"}.get(kinds.pop(), f"## Role `{role}`") \
+            if len(kinds) == 1 else f"## Role `{role}`"
+        lines += [heading, "",
                   "| id | title | severity | level | CIS Debian 12 v1.1.0 | TCVN group | tag | kernel | status |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for c in catalog.by_role(role):

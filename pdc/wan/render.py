@@ -7,6 +7,7 @@ literal. Rendering is deterministic: same environment and secrets, same bytes.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import jinja2
 import markupsafe
 
 from pdc import paths
+from pdc.controls import load_catalog
 from pdc.environment import Environment
 from pdc.flows import flows
 from pdc.schema import Site
@@ -178,6 +180,8 @@ def context(env: Environment, site: Site, creds: Credentials) -> dict:
         "ospf_needed": routing == "ospf" or bool(ospf_children),
         "static_children": [d for d in downlinks.values() if d["routing"] == "static"],
         **flow_context(env, site),
+        # the catalog's normative values ({control id: {name: value}}): timeouts, retries, banner
+        "control": control_values(),
         "creds": creds.for_device(site.id),  # type-9 hashes salted per device
         # structural constants (not environment values): the default route and a host mask
         "default_net": IPv4Network("0.0.0.0/0"),
@@ -186,6 +190,12 @@ def context(env: Environment, site: Site, creds: Credentials) -> dict:
     }
     data["ctx"] = data  # macros take the whole context
     return data
+
+
+@functools.cache
+def control_values() -> dict:
+    """The catalog's normative values the templates read (loaded once per process)."""
+    return load_catalog().values()
 
 
 def flow_context(env: Environment, site: Site) -> dict:

@@ -55,6 +55,12 @@ def _read(job: ReadJob, with_startup: bool = True) -> tuple[Configs | None, Resu
             pass
 
 
+def read_running(job: ReadJob) -> tuple[str | None, Result | None]:
+    """The device's running config, or the failure that kept it from being read (the audit's read path)."""
+    configs, failure = _read(job, with_startup=False)
+    return (None, failure) if failure else (configs.running, None)
+
+
 def backup_device(job: ReadJob) -> Result:
     configs, failure = _read(job, with_startup=False)
     if failure:

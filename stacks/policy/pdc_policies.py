@@ -9,7 +9,7 @@ learn a resource's system, level and zone from the labels the stacks put on it
 
 The level from which volumes must be encrypted is the environment's
 (openstack.encrypted_from_level, the same value the stacks choose volume types by); the other
-level thresholds are the rules themselves (level 3+, level 4). Facts about the cloud come from
+level thresholds are the catalog's (PDC-CLD-003 and PDC-CLD-005 min_level). Facts about the cloud come from
 config too: which volume types are encrypted and the size of each flavor
 (pdc_policies.config_for builds it from an environment).
 """
@@ -30,12 +30,14 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from pdc.controls import load_catalog
 from pdc.tenant_labels import TENANT_TYPE
 from pdc.tenant_labels import read as read_labels
 
 MANDATORY = EnforcementLevel.MANDATORY
-SEPARATE_FROM_LEVEL = 3
-ANTI_AFFINITY_FROM_LEVEL = 4
+# the level thresholds are the catalog's: each policy is a control (PDC-CLD-*), its min_level the rule's
+SEPARATE_FROM_LEVEL = load_catalog().by_id["PDC-CLD-003"].min_level
+ANTI_AFFINITY_FROM_LEVEL = load_catalog().by_id["PDC-CLD-005"].min_level
 ADMIN_PORTS = {22: "SSH", 3389: "RDP", 5432: "PostgreSQL", 3306: "MySQL/MariaDB", 1433: "SQL Server",
                1521: "Oracle", 27017: "MongoDB", 6379: "Redis"}
 ANYWHERE = {"0.0.0.0/0", "::/0"}
