@@ -58,6 +58,14 @@ def _targets(environment, sites):
         sys.exit(1)
 
 
+def _echo_remediations(results, status: str, note: str = "") -> None:
+    """Each device's remediation (already redacted), for the devices with that status."""
+    for r in results:
+        if r.status == status:
+            click.echo(f"! ==== {r.site}: {r.lines} line(s){note}")
+            click.echo(r.details["remediation"], nl=False)
+
+
 limit_option = click.option("--limit", help="A site id, a tier (dc, district, commune), or a comma list.")
 workers_option = click.option("--workers", type=int, default=None,
                               help="Devices handled at once (default: the measured best, see bench/wan.py).")
@@ -228,10 +236,7 @@ def diff_cmd(env: str, limit: str | None, workers: int | None, report_path: Path
         environment, jobs, _ = _read_jobs(env, limit, with_intended=True)
         results = report.run(jobs, diff_device, _workers(workers), "diff", console, not quiet)
     if not quiet:
-        for r in results:
-            if r.status == "changes":
-                click.echo(f"! ==== {r.site}: {r.lines} line(s)")
-                click.echo(r.details["remediation"], nl=False)
+        _echo_remediations(results, "changes")
         report.table(results, f"diff {environment.name}", console)
     path = report.write_json(results, "diff", environment.name, report_path, {})
     console.print(f"report: {path}", highlight=False)
@@ -307,10 +312,7 @@ def push(env: str, limit: str | None, apply: bool, yes: bool, workers: int | Non
                                   "stopped": stop.reason or None})
         if not quiet:
             if not apply:
-                for r in results:
-                    if r.status == "planned":
-                        click.echo(f"! ==== {r.site}: {r.lines} line(s) (dry run)")
-                        click.echo(r.details["remediation"], nl=False)
+                _echo_remediations(results, "planned", " (dry run)")
             report.table(results, f"push {environment.name}{'' if apply else ' (dry run)'}", console)
     failed = [r for r in results if r.failed]
     console.print(f"push {environment.name}: {len(results)} device(s) in {elapsed:.1f}s with {count} workers, "
