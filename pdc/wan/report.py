@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import Counter
@@ -68,11 +69,13 @@ class Stop:
 
 
 def run(items: list, job: Callable[[object], Result], workers: int, label: str, console: Console,
-        show_progress: bool = True, stop: Stop | None = None) -> list[Result]:
+        show_progress: bool = True, stop: Stop | None = None,
+        on_result: Callable[[Result], None] | None = None) -> list[Result]:
     """job(item) for every item on `workers` threads; results in the items' order.
 
     Once `stop` is requested, a queued item is not started: its result is `not-attempted`. Jobs
-    already running are left to finish (a push finishes or rolls back its device)."""
+    already running are left to finish (a push finishes or rolls back its device). `on_result` sees
+    each result as it arrives (on this thread), e.g. to request a stop."""
     stop = stop or Stop()
     results: dict[int, Result] = {}
     progress = Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -85,6 +88,8 @@ def run(items: list, job: Callable[[object], Result], workers: int, label: str, 
         for future in as_completed(futures):
             result = future.result()
             results[futures[future]] = result
+            if on_result is not None:
+                on_result(result)
             counts[result.status] += 1
             progress.update(task, advance=1, status=" ".join(f"{k}:{v}" for k, v in sorted(counts.items())))
     return [results[i] for i in range(len(items))]
@@ -133,8 +138,17 @@ def write_json(results: list[Result], action: str, env_name: str, path: Path | N
         "failed": sorted(r.site for r in results if r.failed),
         "devices": [_redacted(asdict(r)) for r in results],
     }
+    data["digest"] = digest(data)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return path
+
+
+def digest(data: dict) -> str:
+    """A checksum of a report's content (every key but `digest`): `pdc wan report merge` refuses a report
+    edited after it was written. It proves integrity against edits, not who wrote the report."""
+    body = {k: v for k, v in data.items() if k != "digest"}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def _redacted(value):
