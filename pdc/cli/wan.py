@@ -23,7 +23,7 @@ console = Console(stderr=True)
 
 
 def _error(message: str) -> NoReturn:
-    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     sys.exit(1)
 
 

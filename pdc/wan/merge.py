@@ -134,12 +134,20 @@ def merge(paths: list[Path]) -> dict:
             cut = shard.parse(data.selection.shard)
             key = (data.selection.limit, data.selection.digest, data.selection.count, cut.count)
             groups.setdefault(key, []).append((path, data, cut))
-    for (limit, fingerprint, count, total), members in groups.items():
+    for members in groups.values():
         seen: dict[int, Path] = {}
         for path, _, cut in members:
             if cut.index in seen:
                 raise MergeError(f"{path}: shard {cut} overlaps {seen[cut.index]} (the same shard twice)")
             seen[cut.index] = path
+    owner: dict[str, Path] = {}
+    for path, data in loaded:
+        for device in data.devices:
+            if device.site in owner:
+                raise MergeError(f"{path}: device {device.site} is also in {owner[device.site]} (overlapping runs)")
+            owner[device.site] = path
+    for (limit, fingerprint, count, total), members in groups.items():
+        seen = {cut.index: path for path, _, cut in members}
         missing = [f"{i}/{total}" for i in range(1, total + 1) if i not in seen]
         if missing:
             raise MergeError(f"shard(s) {', '.join(missing)} of the selection --limit {limit or '(all)'} missing: "
@@ -149,12 +157,6 @@ def merge(paths: list[Path]) -> dict:
             files = ", ".join(str(p) for p, _, _ in members)
             raise MergeError(f"the {total} shard(s) of --limit {limit or '(all)'} hold {len(union)} device(s), "
                              f"not the {count} of the selection they record ({files})")
-    owner: dict[str, Path] = {}
-    for path, data in loaded:
-        for device in data.devices:
-            if device.site in owner:
-                raise MergeError(f"{path}: device {device.site} is also in {owner[device.site]} (overlapping runs)")
-            owner[device.site] = path
     devices = sorted((d for _, data in loaded for d in data.devices), key=lambda d: d.site)
     merged = {
         "environment": first.environment, "action": first.action,

@@ -75,7 +75,8 @@ def run(items: list, job: Callable[[object], Result], workers: int, label: str, 
 
     Once `stop` is requested, a queued item is not started: its result is `not-attempted`. Jobs
     already running are left to finish (a push finishes or rolls back its device). `on_result` sees
-    each result as it arrives (on this thread), e.g. to request a stop."""
+    each device's result on its worker's thread, before that worker takes another device (so a stop
+    it requests holds for every device not yet started); it must be thread-safe."""
     stop = stop or Stop()
     results: dict[int, Result] = {}
     progress = Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -83,22 +84,23 @@ def run(items: list, job: Callable[[object], Result], workers: int, label: str, 
                         transient=False)
     with progress, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         task = progress.add_task(label, total=len(items), status="")
-        futures = {pool.submit(_unless_stopped, stop, job, item): i for i, item in enumerate(items)}
+        futures = {pool.submit(_unless_stopped, stop, job, item, on_result): i for i, item in enumerate(items)}
         counts: Counter = Counter()
         for future in as_completed(futures):
             result = future.result()
             results[futures[future]] = result
-            if on_result is not None:
-                on_result(result)
             counts[result.status] += 1
             progress.update(task, advance=1, status=" ".join(f"{k}:{v}" for k, v in sorted(counts.items())))
     return [results[i] for i in range(len(items))]
 
 
-def _unless_stopped(stop: Stop, job, item) -> Result:
+def _unless_stopped(stop: Stop, job, item, on_result=None) -> Result:
     if stop.requested:
         return Result(getattr(item, "site", "?"), "not-attempted", f"not started: {stop.reason}")
-    return _timed(job, item)
+    result = _timed(job, item)
+    if on_result is not None:
+        on_result(result)
+    return result
 
 
 def _timed(job, item) -> Result:

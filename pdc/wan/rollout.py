@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -197,16 +198,18 @@ class _Tally:
     threshold: float | None
     stop: report.Stop
     failed: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, result: Result) -> None:
-        """Called by report.run on its own thread as each device finishes."""
+        """Called on each worker's thread as its device finishes, before it starts another."""
         if not result.failed or result.status == "not-attempted":
             return
-        self.failed.append(result.site)
-        share = 100 * len(self.failed) / self.total
-        if self.threshold is not None and share > self.threshold:
-            self.stop.request(f"{len(self.failed)} of {self.total} device(s) failed ({share:.0f}%), "
-                              f"more than --max-fail {self.threshold:g}%")
+        with self.lock:
+            self.failed.append(result.site)
+            share = 100 * len(self.failed) / self.total
+            if self.threshold is not None and share > self.threshold:
+                self.stop.request(f"{len(self.failed)} of {self.total} device(s) failed ({share:.0f}%), "
+                                  f"more than --max-fail {self.threshold:g}%")
 
 
 def run(plan_: Plan, jobs: dict[str, object], job: Callable[[object], Result], workers: int, label: str,
