@@ -42,13 +42,17 @@ def _select(environment, limit: str | None, shard_text: str | None):
     return sites, selection
 
 
-def _setup(env_name: str, limit: str | None, with_secrets: bool = True, shard_text: str | None = None):
+def _setup(env_name: str, limit: str | None, with_secrets: bool = True, shard_text: str | None = None,
+           check=None):
     """The environment, its selected sites, the real credentials (or, to only read configs, marked
-    placeholders: no credential needed), and the selection (for the report)."""
+    placeholders: no credential needed), and the selection (for the report). `check(environment,
+    sites)` runs before any credential is read (it validates a command's own options)."""
     from pdc.wan import credentials
 
     environment = load_or_exit(env_name)
     sites, selection = _select(environment, limit, shard_text)
+    if check is not None:
+        check(environment, sites)
     try:
         creds = credentials.load(environment) if with_secrets else credentials.placeholders(environment)
     except credentials.CredentialsError as exc:
@@ -362,13 +366,16 @@ def push(env: str, limit: str | None, shard_text: str | None, apply: bool, yes: 
     from pdc.wan.backup import BackupRun
     from pdc.wan.push import Job, push_device
 
-    environment = load_or_exit(env)
-    sites, selection = _select(environment, limit, shard_text)
-    try:  # every rollout option is checked before any credential, render or session
-        staged = rollout.plan(sites, environment.sites, order, canary, batch, max_fail)
-    except rollout.RolloutError as exc:
-        _error(str(exc))
-    environment, sites, creds, selection = _setup(env, limit, shard_text=shard_text)
+    plans = []
+
+    def check(environment, sites):  # every rollout option, before any credential, render or session
+        try:
+            plans.append(rollout.plan(sites, environment.sites, order, canary, batch, max_fail))
+        except rollout.RolloutError as exc:
+            _error(str(exc))
+
+    environment, sites, creds, selection = _setup(env, limit, shard_text=shard_text, check=check)
+    staged = plans[0]
     intended = _intended(environment, sites, creds)
     if apply and not yes:
         click.confirm(f"Push remediation to up to {len(sites)} device(s) of {environment.name}?", abort=True)

@@ -14,6 +14,8 @@ closed pattern) and are checked again here.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import subprocess
@@ -97,16 +99,19 @@ class Archive:
             return None
         for site_id in configs:
             _check_site(site_id)
-        self.ensure()
-        names = []
-        for site_id, text in sorted(configs.items()):
-            private_files.write(self.dir / f"{site_id}.cfg", text)
-            names.append(f"{site_id}.cfg")
-        self._git("add", "--", *names)
-        if self._git("diff", "--cached", "--quiet", check=False).returncode == 0:
-            return None
-        self._git("commit", "-q", "-m", _one_line(message))
-        return self._git("rev-parse", "HEAD").stdout.strip()
+        private_files.private_dir(self.dir.parent)
+        # one writer at a time: shards on one host share the archive, and git's index takes one writer
+        with _locked(self.dir.parent / f".{self.env_name}.lock"):
+            self.ensure()
+            names = []
+            for site_id, text in sorted(configs.items()):
+                private_files.write(self.dir / f"{site_id}.cfg", text)
+                names.append(f"{site_id}.cfg")
+            self._git("add", "--", *names)
+            if self._git("diff", "--cached", "--quiet", check=False).returncode == 0:
+                return None
+            self._git("commit", "-q", "-m", _one_line(message))
+            return self._git("rev-parse", "HEAD").stdout.strip()
 
     # -------------------------------------------------------------- read
     def archived(self, site_ids: list[str]) -> dict[str, Archived]:
@@ -151,6 +156,17 @@ class Archive:
             texts.append(out[pos:pos + size].decode("utf-8", "replace"))
             pos += size + 1
         return texts
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """An exclusive lock on `path` (0600, never through a symlink), held for the block."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _check_site(site_id: str) -> None:

@@ -83,8 +83,8 @@ def load(path: Path) -> ReportFile:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise MergeError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MergeError(f"{path}: not a readable JSON report ({type(exc).__name__}: {exc})") from None
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: bad JSON, UTF-8 or a huge number
+        raise MergeError(f"{path}: not a readable JSON report ({type(exc).__name__}: {str(exc)[:200]})") from None
     if not isinstance(raw, dict):
         raise MergeError(f"{path}: not a JSON object")
     if "digest" not in raw:

@@ -143,3 +143,15 @@ def test_the_collectors_are_the_environment_syslog_servers(lab):
     got = soc.collectors(lab)
     assert got and [c.address for c in got] == flows(lab).server_addresses("syslog", without_devices=True)
     assert {(c.port, c.transport) for c in got} == {(514, "udp")}
+
+
+def test_writers_of_one_archive_take_turns(store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def write(n):
+        return archive.Archive("lab").commit({f"sw-{n}": f"config {n}\n"}, f"shard {n}")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        commits = list(pool.map(write, range(1, 9)))
+    assert all(commits) and len(set(commits)) == 8
+    assert set(store.archived([f"sw-{n}" for n in range(1, 9)])) == {f"sw-{n}" for n in range(1, 9)}

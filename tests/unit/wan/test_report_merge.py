@@ -116,3 +116,11 @@ def test_the_cli_writes_the_merged_report(tmp_path):
     result = CliRunner().invoke(wan, ["report", "merge", *map(str, _shards(tmp_path)), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["summary"] == {"failed-rolled-back": 1, "ok": 5}
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, '{"a": ' + "9" * 10_000 + "}", "\udcff"])
+def test_a_hostile_file_is_an_error_not_a_crash(tmp_path, text):
+    path = tmp_path / "hostile.json"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    with pytest.raises(merge.MergeError, match="hostile.json"):
+        merge.merge([path])
