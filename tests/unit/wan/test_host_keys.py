@@ -4,6 +4,7 @@ authentication, so the password is never sent; `trust`'s building blocks record 
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import socket
 import subprocess
@@ -147,3 +148,31 @@ def test_fingerprints_match_openssh(tmp_path):
     known_hosts.record(file, [known_hosts.check(known_hosts.load(file), "10.0.0.1", 22, key)])
     out = subprocess.run(["ssh-keygen", "-l", "-f", str(file)], capture_output=True, text=True, check=True).stdout
     assert known_hosts.fingerprint(key) in out
+
+
+@pytest.mark.parametrize("planted", ["dev-zero", "fifo", "folder", "huge", "garbage"])
+def test_a_hostile_known_hosts_file_is_a_clear_error_not_a_hang(tmp_path, planted):
+    """PDC_WAN_KNOWN_HOSTS is the operator's to set: /dev/zero, a FIFO, a folder or a huge file
+    must not hang nor fill memory, and garbage is named, never half trusted."""
+    file = tmp_path / "known_hosts"
+    if planted == "dev-zero":
+        file.symlink_to("/dev/zero")
+    elif planted == "fifo":
+        os.mkfifo(file)
+    elif planted == "folder":
+        file.mkdir()
+    elif planted == "huge":
+        with open(file, "wb") as handle:
+            handle.truncate(known_hosts.MAX_BYTES + 1)
+    else:
+        file.write_text("10.0.0.1 ssh-ed25519 AAAA!!!not-base64\n")
+    with pytest.raises(known_hosts.KnownHostsError, match=str(file)):
+        known_hosts.load(file)
+
+
+def test_comments_blank_lines_and_unknown_key_types_are_skipped(tmp_path):
+    key = _new_key()
+    file = tmp_path / "known_hosts"
+    known_hosts.record(file, [known_hosts.check(known_hosts.load(file), "10.0.0.1", 22, key)])
+    file.write_text("# the WAN\n\n10.0.0.9 ssh-unknown AAAA\n" + file.read_text())
+    assert known_hosts.check(known_hosts.load(file), "10.0.0.1", 22, key).status == "known"
