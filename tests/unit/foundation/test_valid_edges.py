@@ -73,3 +73,21 @@ def test_the_environment_sets_the_waiver_lifetime(tmp_path):
     assert [(e.file.endswith("waivers.yml"), e.line, e.field) for e in caught.value.errors] == [
         (True, 7, "waivers[0].expires")]
     assert "more than 365 days ahead" in caught.value.errors[0].message
+
+
+@pytest.mark.parametrize("entry, line, field, message", [
+    ("waivers:\n  - {control: PDC-SSH-999, reason: a typo in the id, approver: A B, expires: 2026-12-31}\n",
+     2, "waivers[0].control", "unknown control 'PDC-SSH-999'"),
+    ("opt_in:\n  - {control: PDC-SSH-001, reason: not an opt-in control}\n",
+     2, "opt_in[0].control", "is not an opt-in control of the catalog"),
+    ("opt_in:\n  - {control: PDC-PKG-003, system: no-such-system, reason: a system that is not here}\n",
+     2, "opt_in[0].system", "no system 'no-such-system'"),
+])
+def test_validate_checks_waivers_against_the_catalog_and_the_systems(tmp_path, entry, line, field, message):
+    copy = tmp_path / "edge"
+    shutil.copytree(EDGE, copy)
+    (copy / "waivers.yml").write_text(entry, encoding="utf-8")
+    with pytest.raises(InvalidEnvironment) as caught:
+        load_environment(copy)
+    assert [(e.line, e.field) for e in caught.value.errors] == [(line, field)]
+    assert message in caught.value.errors[0].message
