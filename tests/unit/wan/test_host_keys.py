@@ -4,7 +4,6 @@ authentication, so the password is never sent; `trust`'s building blocks record 
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import socket
 import subprocess
@@ -15,6 +14,7 @@ import pytest
 
 from pdc.wan import connect, known_hosts
 from pdc.wan.credentials import Credentials
+from tests.unit.wan.hostile_files import plant
 
 CREDS = Credentials("netadmin", "unit-password-123", "unit-enable-123", "snmp-auth-1", "snmp-priv-1")
 
@@ -155,17 +155,10 @@ def test_a_hostile_known_hosts_file_is_a_clear_error_not_a_hang(tmp_path, plante
     """PDC_WAN_KNOWN_HOSTS is the operator's to set: /dev/zero, a FIFO, a folder or a huge file
     must not hang nor fill memory, and garbage is named, never half trusted."""
     file = tmp_path / "known_hosts"
-    if planted == "dev-zero":
-        file.symlink_to("/dev/zero")
-    elif planted == "fifo":
-        os.mkfifo(file)
-    elif planted == "folder":
-        file.mkdir()
-    elif planted == "huge":
-        with open(file, "wb") as handle:
-            handle.truncate(known_hosts.MAX_BYTES + 1)
-    else:
+    if planted == "garbage":
         file.write_text("10.0.0.1 ssh-ed25519 AAAA!!!not-base64\n")
+    else:
+        plant(file, planted, known_hosts.MAX_BYTES)
     with pytest.raises(known_hosts.KnownHostsError, match=str(file)):
         known_hosts.load(file)
 

@@ -15,6 +15,7 @@ from pdc import paths
 from pdc.environment import load_environment
 from pdc.flows import flows
 from pdc.wan import diff, render
+from tests.unit.wan.hostile_files import plant
 
 TEMPLATES = paths.NETWORK / "templates"
 
@@ -179,11 +180,8 @@ def test_a_planted_type9_cache_is_ignored_not_trusted(tmp_path, monkeypatch, pla
     cache = type9.Cache("hostile")
     cache.path.parent.mkdir(parents=True)
     salt = type9.salt("hostile", "dc")
-    if planted == "dev-zero":
-        cache.path.symlink_to("/dev/zero")
-    elif planted == "huge":
-        with open(cache.path, "wb") as handle:
-            handle.truncate(type9.CACHE_MAX_BYTES + 1)
+    if planted in ("dev-zero", "huge"):
+        plant(cache.path, planted, type9.CACHE_MAX_BYTES)
     elif planted == "not-json":
         cache.path.write_text("{" * 100_000)
     else:

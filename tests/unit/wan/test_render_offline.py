@@ -4,7 +4,6 @@ writing marked placeholders; a config holding a placeholder can never be pushed.
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +12,7 @@ from pdc import paths
 from pdc.cli import main
 from pdc.wan import connect, credentials, push, render, verify
 from pdc.wan.verify import SavedJob, diff_saved
+from tests.unit.wan.hostile_files import plant
 
 WAN_VARIABLES = ("USERNAME", "PASSWORD", "SECRET", "SNMP_AUTH", "SNMP_PRIV", "VAULT", "VAULT_PASSWORD_FILE")
 
@@ -107,19 +107,10 @@ def test_a_hostile_saved_running_config_is_an_error_for_that_device_only(no_cred
     folder.mkdir()
     (folder / "dc.cfg").write_text(_backup_of(haiduong, "dc", creds_env))
     bad = folder / "nam-sach-01.cfg"
-    if planted == "dev-zero":
-        bad.symlink_to("/dev/zero")
-    elif planted == "fifo":
-        os.mkfifo(bad)
-    elif planted == "escaping-link":
-        outside = no_credentials / "outside.cfg"
-        outside.write_text(_backup_of(haiduong, "nam-sach-01", creds_env))
-        bad.symlink_to(outside)
-    elif planted == "huge":
-        with open(bad, "wb") as handle:
-            handle.truncate(verify.CONFIG_MAX_BYTES + 1)
-    else:
+    if planted == "binary":
         bad.write_bytes(b"hostname \xff\xfe\n")
+    else:
+        plant(bad, planted, verify.CONFIG_MAX_BYTES, outside=_backup_of(haiduong, "nam-sach-01", creds_env))
     report = no_credentials / "diff.json"
     result = CliRunner().invoke(main, ["wan", "diff", "haiduong", "--offline", "--running", str(folder),
                                        "--limit", "dc,nam-sach-01", "--report", str(report), "--quiet"])
