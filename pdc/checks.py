@@ -291,6 +291,8 @@ def _sites(env: Environment, report: Reporter) -> None:
         if site.tier == "district" and site.slot < 1:
             report(SITES, base + ("slot",), "district slots start at 1 (0 is the data centre)")
             continue
+        if parent.model is not None and parent.model not in profiles.models(parent.tier):
+            continue  # the parent's unknown model is reported on the parent
         ports = profiles.profile(parent).downlinks
         if site.slot > len(ports):
             report(SITES, base + ("slot",),
@@ -306,7 +308,12 @@ def _sites(env: Environment, report: Reporter) -> None:
 
 
 def _site_ports(env: Environment, report: Reporter, i: int, site) -> None:
-    """The site's switch model has the ports the templates will configure."""
+    """The site's switch model exists for its tier and has the ports the templates will configure."""
+    if site.model is not None and site.model not in profiles.models(site.tier):
+        report(SITES, ("sites", i, "model"),
+               f"{site.model!r} is not a {site.tier} switch model pdc knows "
+               f"(known: {', '.join(profiles.models(site.tier))})")
+        return
     profile = profiles.profile(site)
     if site.uplink is not None and site.tier != "dc" and site.uplink.interface != profile.uplinks[0]:
         report(SITES, ("sites", i, "uplink", "interface"),

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from pdc import paths, sources
 from pdc.audit.waivers import WaiverErrors, load_waivers
 from pdc.checks import check_environment
+from pdc.controls import InvalidCatalog, load_catalog
 from pdc.schema import (
     HOST_OFFSET,
     ZONES,
@@ -303,10 +304,14 @@ def _display(path: Path) -> str:
 
 
 def _waiver_errors(root: Path, environment: Environment) -> list[SourceError]:
-    """waivers.yml belongs to the environment: same loader, and the lifetime it sets."""
+    """waivers.yml belongs to the environment: same loader, the lifetime it sets, its systems, and
+    the catalog's ids (a waiver or opt-in naming a control that does not exist changes nothing)."""
     try:
-        load_waivers(root / "waivers.yml", today=dt.date.today(),
-                     max_days=environment.settings.waivers.max_days, display=_display(root / "waivers.yml"))
-    except WaiverErrors as exc:
+        catalog = load_catalog()
+        load_waivers(root / "waivers.yml", {c.id for c in catalog.controls}, dt.date.today(),
+                     max_days=environment.settings.waivers.max_days, display=_display(root / "waivers.yml"),
+                     opt_in_controls={c.id for c in catalog.controls if c.status == "opt-in"},
+                     systems={s.id for s in environment.systems})
+    except (InvalidCatalog, WaiverErrors) as exc:
         return exc.errors
     return []

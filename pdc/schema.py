@@ -91,10 +91,12 @@ VM_GROUP_REF = r"^[a-z][a-z0-9-]{0,31}/[a-z][a-z0-9-]{0,31}$"
 MIRROR_URL = r"^https?://[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?(/[A-Za-z0-9._~%+/-]*)?$"
 IPV4_CIDR = r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$"
 ZONE_REF = r"^[a-z][a-z0-9-]{0,31}/(dmz|app|db|mgmt)$"
+SWITCH_MODEL = r"^[A-Z0-9][A-Z0-9-]{1,31}$"  # a name from pdc.wan.profiles.MODELS (checked there)
 
 DnsLabel = _pattern(DNS_LABEL, 32)
 SiteId = _pattern(SITE_ID, 42)  # ASCII only: site ids become hostnames and file names
 GsoCode = _pattern(GSO_CODE, 5)
+SwitchModel = _pattern(SWITCH_MODEL, 32)
 AnsibleName = _pattern(ANSIBLE_NAME, 40)  # ansible-lint's role-name rule
 AgencyName = _pattern(AGENCY_NAME, 32)
 PosixGroup = _pattern(POSIX_GROUP, 32)  # becomes sshd's AllowGroups and a sudoers line
@@ -418,6 +420,7 @@ class Site(Strict):
     parent: SiteId | None = None
     slot: Int = Field(ge=0, le=65535, description="position under the parent; fixes the site's addresses")
     platform: Platform = "cisco_ios"
+    model: SwitchModel | None = Field(None, description="the switch model, when not the tier's standard one")
     mgmt_ip: IPv4Addr | None = Field(None, description="override of the derived address")
     uplink: Uplink | None = None
     vlans: list[DnsLabel] | None = Field(None, max_length=64, description="agency keys; default from the tier")

@@ -82,8 +82,8 @@ def shown(value: Any, limit: int = 60) -> str:
 # ---------------------------------------------------------------- reading the file
 
 
-def read_bounded(file: Path, name: str, root: Path | None = None) -> bytes:
-    """The bytes of a regular file inside ``root`` (default: its own folder), at most MAX_BYTES."""
+def read_bounded(file: Path, name: str, root: Path | None = None, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file inside ``root`` (default: its own folder), at most ``limit``."""
     root = (root or file.parent).resolve()
     try:
         info = file.lstat()
@@ -108,9 +108,9 @@ def read_bounded(file: Path, name: str, root: Path | None = None) -> bytes:
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise SourceError(name, None, "", "is not a regular file")
-        data = handle.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise SourceError(name, None, "", f"is larger than {MAX_BYTES // (1024 * 1024)} MiB")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise SourceError(name, None, "", f"is larger than {limit // (1024 * 1024)} MiB")
     return data
 
 

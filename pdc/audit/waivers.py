@@ -133,11 +133,13 @@ class Waivers:
 
 def load_waivers(path: Path, known_controls: set[str] | None = None, today: dt.date | None = None,
                  max_days: int | None = None, display: str | None = None,
-                 opt_in_controls: set[str] | None = None) -> Waivers:
+                 opt_in_controls: set[str] | None = None, systems: set[str] | None = None) -> Waivers:
     """Load a waivers file (a missing file means no waivers); raise WaiverErrors with every problem.
 
     ``opt_in_controls``, when given, are the catalog's opt-in controls: an opt-in naming any
     other control is an error (it would change nothing, and its author believes otherwise).
+
+    ``systems``, when given, are the environment's system ids: an opt-in for another system is an error.
 
     ``max_days`` is the environment's longest allowed lifetime: a waiver expiring later than
     today + max_days is an error (the environment's validation passes it; None skips the check).
@@ -174,6 +176,9 @@ def load_waivers(path: Path, known_controls: set[str] | None = None, today: dt.d
             errors.append(SourceError(name, doc.line_of(("opt_in", i, "control")), f"opt_in[{i}].control",
                                       f"{spec.control} is not an opt-in control of the catalog "
                                       f"(opt-in: {', '.join(sorted(opt_in_controls)) or 'none'})"))
+        if systems is not None and spec.system is not None and spec.system not in systems:
+            errors.append(SourceError(name, doc.line_of(("opt_in", i, "system")), f"opt_in[{i}].system",
+                                      f"no system {spec.system!r} in this environment (systems.yml)"))
         opt_ins.append(OptIn(spec.control, spec.system, spec.hosts, f"{path.name}:{doc.line_of(('opt_in', i))}"))
     if errors:
         raise WaiverErrors(errors)

@@ -18,12 +18,13 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from pdc import paths
+from pdc import paths, yamlsource
 from pdc.wan import private_files
 
 _CISCO64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _STD64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _TO_CISCO = str.maketrans(_STD64, _CISCO64)
+CACHE_MAX_BYTES = 8 * 1024 * 1024  # ~40,000 entries: a country of devices, two secrets each
 
 
 def salt(env_name: str, site_id: str = "") -> str:
@@ -90,9 +91,9 @@ class Cache:
 
     def _load(self) -> dict[str, list]:
         try:
-            data = json.loads(self.path.read_text())
-        except (OSError, ValueError):
-            return {}
+            data = json.loads(yamlsource.read_bounded(self.path, str(self.path), limit=CACHE_MAX_BYTES))
+        except (yamlsource.SourceError, ValueError):
+            return {}  # missing, planted (a link, a device) or oversized: start afresh
         if not isinstance(data, dict):
             return {}
         return {k: v for k, v in data.items() if isinstance(v, list) and all(isinstance(x, str) for x in v)}

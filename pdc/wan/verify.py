@@ -6,11 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pdc import yamlsource
 from pdc.schema import Site
 from pdc.wan import backup, connect, diff, redact
 from pdc.wan.backup import BackupRun
 from pdc.wan.credentials import Credentials
 from pdc.wan.report import Result
+
+CONFIG_MAX_BYTES = 4 * 1024 * 1024  # a saved running config; a large IOS config is well under 1 MiB
 
 
 @dataclass
@@ -115,12 +118,14 @@ class SavedJob:
 def diff_saved(job: SavedJob) -> Result:
     """`changes` with the remediation, or `unchanged`; secret values are not compared (a backup
     holds <redacted> where the render holds <secret:...>: both sides get the redaction mark)."""
-    try:
-        text = job.running_file.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not job.running_file.exists() and not job.running_file.is_symlink():
         return Result(job.site, "error", f"no saved running config {job.running_file}")
-    except (OSError, UnicodeDecodeError) as exc:
-        return Result(job.site, "error", f"cannot read {job.running_file} ({type(exc).__name__})")
+    try:
+        text = yamlsource.read_bounded(job.running_file, str(job.running_file), limit=CONFIG_MAX_BYTES).decode()
+    except yamlsource.SourceError as exc:
+        return Result(job.site, "error", f"saved running config {exc.file}: {exc.message}")
+    except UnicodeDecodeError:
+        return Result(job.site, "error", f"cannot read {job.running_file}: not UTF-8 text")
     platform = job.device.platform
     try:
         change = diff.change(redact.redact(backup.clean(text)), redact.redact(job.intended), platform)

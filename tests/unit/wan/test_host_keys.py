@@ -14,6 +14,7 @@ import pytest
 
 from pdc.wan import connect, known_hosts
 from pdc.wan.credentials import Credentials
+from tests.unit.wan.hostile_files import plant
 
 CREDS = Credentials("netadmin", "unit-password-123", "unit-enable-123", "snmp-auth-1", "snmp-priv-1")
 
@@ -147,3 +148,24 @@ def test_fingerprints_match_openssh(tmp_path):
     known_hosts.record(file, [known_hosts.check(known_hosts.load(file), "10.0.0.1", 22, key)])
     out = subprocess.run(["ssh-keygen", "-l", "-f", str(file)], capture_output=True, text=True, check=True).stdout
     assert known_hosts.fingerprint(key) in out
+
+
+@pytest.mark.parametrize("planted", ["dev-zero", "fifo", "folder", "huge", "garbage"])
+def test_a_hostile_known_hosts_file_is_a_clear_error_not_a_hang(tmp_path, planted):
+    """PDC_WAN_KNOWN_HOSTS is the operator's to set: /dev/zero, a FIFO, a folder or a huge file
+    must not hang nor fill memory, and garbage is named, never half trusted."""
+    file = tmp_path / "known_hosts"
+    if planted == "garbage":
+        file.write_text("10.0.0.1 ssh-ed25519 AAAA!!!not-base64\n")
+    else:
+        plant(file, planted, known_hosts.MAX_BYTES)
+    with pytest.raises(known_hosts.KnownHostsError, match=str(file)):
+        known_hosts.load(file)
+
+
+def test_comments_blank_lines_and_unknown_key_types_are_skipped(tmp_path):
+    key = _new_key()
+    file = tmp_path / "known_hosts"
+    known_hosts.record(file, [known_hosts.check(known_hosts.load(file), "10.0.0.1", 22, key)])
+    file.write_text("# the WAN\n\n10.0.0.9 ssh-unknown AAAA\n" + file.read_text())
+    assert known_hosts.check(known_hosts.load(file), "10.0.0.1", 22, key).status == "known"

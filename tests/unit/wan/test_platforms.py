@@ -9,6 +9,7 @@ from netmiko.exceptions import ConfigInvalidException
 
 from pdc.wan import diff, platforms, render, send
 from pdc.wan.connect import Target
+from tests.unit.wan.fake_channel import VRP_ERROR, Channel, vrp_prompt
 
 
 def _vrp_config(env, creds, site_id: str) -> str:
@@ -74,39 +75,9 @@ def test_saved_equals_running_ignores_each_platforms_own_comments(haiduong, cred
     assert diff.saved_equals_running(ios, "Using 1234 out of 65536 bytes\n!\n" + ios)
 
 
-class VrpChannel:
-    """Answers like VRP's system view: echo, `Error:` under a caret for a refused line, the prompt."""
-
-    def __init__(self, refuse: str):
-        self.refuse, self.sent, self.pending = refuse, [], ""
-        self.remote_conn = type("Remote", (), {"closed": False})()
-
-    def config_mode(self) -> str:
-        return ""
-
-    def exit_config_mode(self) -> str:
-        return ""
-
-    def normalize_cmd(self, line: str) -> str:
-        return line.rstrip() + "\n"
-
-    def write_channel(self, data: str) -> None:
-        for line in data.splitlines():
-            self.sent.append(line)
-            self.pending += line + "\n"
-            if line.strip() == self.refuse:
-                self.pending += "                ^\nError: Unrecognized command found at '^' position.\n"
-            view = "-Vlanif10" if line.startswith("interface") else ""
-            self.pending += f"[~dc{view}]"
-
-    def read_channel(self) -> str:
-        data, self.pending = self.pending, ""
-        return data
-
-
 def test_send_reads_vrp_prompts_and_names_the_refused_line():
     lines = ["vlan batch 10 20", "interface Vlanif10", "ip adress 10.0.0.1 24", "quit", "sysname dc"]
-    channel = VrpChannel(refuse="ip adress 10.0.0.1 24")
+    channel = Channel(refuse="ip adress 10.0.0.1 24", error=VRP_ERROR, prompt=vrp_prompt)
     with pytest.raises(ConfigInvalidException, match=re.escape("at command: ip adress 10.0.0.1 24")):
         send.send_lines(channel, lines, read_timeout=1, platform=platforms.driver("huawei_vrp"))
     # with the IOS driver the same answers would be neither prompts nor errors: a VRP device needs its own

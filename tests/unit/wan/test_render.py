@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import shutil
 from ipaddress import IPv4Network
@@ -14,6 +15,7 @@ from pdc import paths
 from pdc.environment import load_environment
 from pdc.flows import flows
 from pdc.wan import diff, render
+from tests.unit.wan.hostile_files import plant
 
 TEMPLATES = paths.NETWORK / "templates"
 
@@ -166,3 +168,24 @@ def test_each_device_has_its_own_type9_salt_and_a_stable_hash(haiduong, creds):
              for text in configs.values()}
     assert len(salts) == len(configs) == len(users) == 12
     assert render.render(haiduong, creds, render.select(haiduong, "district")) == configs
+
+
+@pytest.mark.parametrize("planted", ["dev-zero", "huge", "not-json", "forged"])
+def test_a_planted_type9_cache_is_ignored_not_trusted(tmp_path, monkeypatch, planted):
+    """The cache is a speed-up only: a link to /dev/zero, a huge or broken file, or a hash planted
+    for a device gives the real hash, computed afresh."""
+    from pdc.wan import type9
+
+    monkeypatch.setattr(paths, "STATE", tmp_path)
+    cache = type9.Cache("hostile")
+    cache.path.parent.mkdir(parents=True)
+    salt = type9.salt("hostile", "dc")
+    if planted in ("dev-zero", "huge"):
+        plant(cache.path, planted, type9.CACHE_MAX_BYTES)
+    elif planted == "not-json":
+        cache.path.write_text("{" * 100_000)
+    else:
+        key = cache._key("secret-1")
+        tag = type9.hmac.new(key, b"salt:" + salt.encode(), "sha256").hexdigest()
+        cache.path.write_text(json.dumps({tag: [f"$9${salt}$planted", "0" * 64]}))
+    assert cache.get("secret-1", salt) == type9.compute("secret-1", salt)

@@ -3,13 +3,16 @@ writing marked placeholders; a config holding a placeholder can never be pushed.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
 from pdc import paths
 from pdc.cli import main
-from pdc.wan import connect, credentials, push, render
+from pdc.wan import connect, credentials, push, render, verify
 from pdc.wan.verify import SavedJob, diff_saved
+from tests.unit.wan.hostile_files import plant
 
 WAN_VARIABLES = ("USERNAME", "PASSWORD", "SECRET", "SNMP_AUTH", "SNMP_PRIV", "VAULT", "VAULT_PASSWORD_FILE")
 
@@ -93,3 +96,25 @@ def test_offline_diff_against_a_backup_folder(no_credentials, haiduong, creds_en
 def test_offline_and_running_go_together(no_credentials):
     result = CliRunner().invoke(main, ["wan", "diff", "haiduong", "--offline"])
     assert result.exit_code == 2 and "--offline and --running DIR go together" in result.output
+
+
+@pytest.mark.parametrize("planted", ["dev-zero", "fifo", "escaping-link", "huge", "binary"])
+def test_a_hostile_saved_running_config_is_an_error_for_that_device_only(no_credentials, haiduong, creds_env,
+                                                                        planted):
+    """--running DIR is read as it is given: each device's file must be a bounded regular text file
+    inside DIR; anything else is that device's error, never a hang, and the others still diff."""
+    folder = no_credentials / "backup"
+    folder.mkdir()
+    (folder / "dc.cfg").write_text(_backup_of(haiduong, "dc", creds_env))
+    bad = folder / "nam-sach-01.cfg"
+    if planted == "binary":
+        bad.write_bytes(b"hostname \xff\xfe\n")
+    else:
+        plant(bad, planted, verify.CONFIG_MAX_BYTES, outside=_backup_of(haiduong, "nam-sach-01", creds_env))
+    report = no_credentials / "diff.json"
+    result = CliRunner().invoke(main, ["wan", "diff", "haiduong", "--offline", "--running", str(folder),
+                                       "--limit", "dc,nam-sach-01", "--report", str(report), "--quiet"])
+    assert result.exit_code == 1, result.output
+    results = {r["site"]: r for r in json.loads(report.read_text())["devices"]}
+    assert results["dc"]["status"] == "unchanged"
+    assert results["nam-sach-01"]["status"] == "error" and "nam-sach-01.cfg" in results["nam-sach-01"]["reason"]

@@ -6,42 +6,7 @@ import pytest
 from netmiko.exceptions import ConfigInvalidException, ReadTimeout
 
 from pdc.wan import send
-
-
-class Channel:
-    """Answers like IOS: echo, an error for refused lines, then the next config prompt."""
-
-    def __init__(self, refuse: str | None = None, answer_only: int | None = None):
-        self.refuse, self.answer_only = refuse, answer_only
-        self.sent: list[str] = []
-        self.pending = ""
-        self.remote_conn = type("Remote", (), {"closed": False})()
-
-    def config_mode(self) -> str:
-        return ""
-
-    def exit_config_mode(self) -> str:
-        return ""
-
-    def normalize_cmd(self, line: str) -> str:
-        return line.rstrip() + "\n"
-
-    def write_channel(self, data: str) -> None:
-        for line in data.splitlines():
-            if self.answer_only is not None and len(self.sent) >= self.answer_only:
-                self.remote_conn.closed = True  # the device drops the session
-                return
-            self.sent.append(line)
-            self.pending += line + "\n"
-            if line.strip() == self.refuse:
-                self.pending += "% Invalid input detected at '^' marker.\n"
-            mode = "config-if" if line.startswith("interface") else "config"
-            self.pending += f"sw-01({mode})#"
-
-    def read_channel(self) -> str:
-        data, self.pending = self.pending, ""
-        return data
-
+from tests.unit.wan.fake_channel import Channel
 
 LINES = [f"vlan {n}" for n in range(10, 80)]
 
