@@ -24,6 +24,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from pdc import yamlsource
 from pdc.schema import SITE_ID
 from pdc.wan import report, shard
 
@@ -76,14 +77,12 @@ class ReportFile(_Model):
 
 def load(path: Path) -> ReportFile:
     """One report file, checked on its own."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise MergeError(f"{path}: {size} bytes, more than a report can be ({MAX_BYTES})")
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MergeError(f"{path}: no such file") from None
-    except (OSError, ValueError, RecursionError) as exc:  # ValueError: bad JSON, UTF-8 or a huge number
+    try:  # a regular file only, bounded: a FIFO, a /dev/zero link or a huge file is an error, never a hang
+        data = yamlsource.read_bounded(Path(path), str(path), Path(path).resolve().parent, MAX_BYTES)
+        raw = json.loads(data.decode("utf-8"))
+    except yamlsource.SourceError as exc:
+        raise MergeError(f"{path}: {exc.message}") from None
+    except (ValueError, RecursionError) as exc:  # ValueError: bad JSON, UTF-8 or a huge number
         raise MergeError(f"{path}: not a readable JSON report ({type(exc).__name__}: {str(exc)[:200]})") from None
     if not isinstance(raw, dict):
         raise MergeError(f"{path}: not a JSON object")

@@ -64,6 +64,8 @@ def _tamper(path, change):
     (lambda t: [_tamper(_shards(t)[0], lambda d: d.pop("digest"))], "no digest"),
     (lambda t: [_write(t, "x.json", SITES[:2], selection=SITES)], "not the selection it records"),
     (lambda t: [t / "absent.json"], "no such file"),
+    (lambda t: [_link(t, "/dev/zero")], "not a regular file"),
+    (lambda t: [_fifo(t)], "not a regular file"),
     (lambda t: [_raw(t, "[1, 2]")], "not a JSON object"),
     (lambda t: [_raw(t, "{not json")], "not a readable JSON report"),
     (lambda t: [_sealed(t, lambda d: d["devices"][0].update(site="../../etc/passwd"))], "field devices.0.site"),
@@ -91,6 +93,20 @@ def _tampered_first(tmp_path):
     paths = _shards(tmp_path)
     _tamper(paths[1], lambda d: d["devices"][1].update(status="ok", reason=""))  # a failure made to look ok
     return paths
+
+
+def _link(tmp_path, target):
+    path = tmp_path / "link.json"
+    path.symlink_to(target)
+    return path
+
+
+def _fifo(tmp_path):
+    import os
+
+    path = tmp_path / "fifo.json"
+    os.mkfifo(path)
+    return path
 
 
 def _raw(tmp_path, text):
