@@ -177,16 +177,13 @@ def plan(sites: list[Site], all_sites: list[Site], how: str = DEFAULT_ORDER, can
     """Validate every rollout option, then cut the stages; a RolloutError names the option."""
     threshold = parse_percent("--max-fail", max_fail) if max_fail is not None else None
     ordered = order(sites, all_sites, how)
-    first = canaries(canary, ordered) if ordered or canary is None else _no_devices(canary)
+    # an empty selection (a shard with no branch) is a valid run of nothing, whatever --canary N says
+    first = canaries(canary, ordered) if ordered or not _COUNT.match((canary or "").strip()) else []
     chosen = {s.id for s in first}
     rest = [s for s in ordered if s.id not in chosen]
     size = batch_size(batch, len(rest))
     batches = [rest[i:i + size] for i in range(0, len(rest), size)]
     return Plan(how, first, batches, threshold)
-
-
-def _no_devices(canary: str) -> list[Site]:
-    raise RolloutError(f"--canary {canary}: no device is selected")
 
 
 # ------------------------------------------------------------------ the staged run

@@ -120,3 +120,11 @@ def test_max_fail_zero_stops_at_the_first_failure(lab):
     results, started = _run(lab, {"tp-hai-duong-03"}, max_fail="0%")
     assert started == _ids(rollout.order(lab.sites, lab.sites))[:3]
     assert [r.status for r in results].count("not-attempted") == 9
+
+
+def test_an_empty_shard_is_a_valid_run_of_nothing(lab):
+    plan = rollout.plan([], lab.sites, canary="1", batch="25%", max_fail="10%")
+    assert plan.stages == [] and plan.sites == []
+    assert rollout.run(plan, {}, None, 4, "push", Console(file=io.StringIO()), show_progress=False) == []
+    with pytest.raises(rollout.RolloutError, match="'dc' not among the selected devices"):
+        rollout.plan([], lab.sites, canary="dc")
