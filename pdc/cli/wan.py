@@ -73,10 +73,11 @@ def _intended(environment, sites, creds) -> dict[str, str]:
 def _targets(environment, sites):
     """Each site's device, from the environment's declared source (wan.pdc.yml)."""
     from pdc.labcontract import LabNotUp
-    from pdc.wan import connect
+    from pdc.wan import connect, session_keys
 
     try:
-        return connect.targets(environment, sites)
+        # each session then parses its own device's pinned keys only (pdc.wan.session_keys)
+        return session_keys.split(connect.targets(environment, sites))
     except LabNotUp as exc:
         console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(1)
