@@ -5,7 +5,13 @@ Prints markdown rows only (bench/run_all.py joins them):
 - the full push (every switch from its day-0 config) at the default number of workers;
 - the same push serially (measured on a sample, extrapolated to 248 devices: a full serial run
   takes over 10 minutes) and with nornir + nornir-netmiko at the same number of workers;
-- `pdc wan diff haiduong` for the 248 devices (median of 2).
+- `pdc wan diff haiduong` for the 248 devices (median of 2), and `pdc wan drift haiduong` right after
+  it (the same devices, median of 3: running vs intended, vs the config archive the push committed,
+  vs startup);
+- the push at ten times haiduong: a generated, valid 2,481-site WAN (bench/validate.py's generator:
+  40 districts of 61 communes, on the larger switch models of pdc/wan/profiles.py, since the standard
+  ones stop at 529 sites), its cost per device against haiduong's 248, the controller's peak memory
+  for both, and the emulated WAN's memory.
 
 nornir lives in its own virtualenv under /var/cache/pdc (created on first use) so its pins
 never touch .venv. The nornir run does less than `pdc wan push`: it connects, sends the same
@@ -40,13 +46,18 @@ NORNIR_PINS = ["nornir==3.6.0", "nornir-netmiko==1.0.1", "netmiko==4.8.0"]
 GOAL_PUSH, GOAL_DIFF, GOAL_UP = 20.0, 15.0, 10.0
 
 
-# backups of the bench's pushes go to a throwaway folder, not the operators' backup tree
+GOAL_DRIFT, GOAL_SCALE = 15.0, 1.2
+
+
+# backups and the config archive of the bench's pushes go to throwaway folders, not the operators' trees
 BACKUPS = tempfile.TemporaryDirectory(prefix="pdc-bench-wan-")
+ARCHIVE = tempfile.TemporaryDirectory(prefix="pdc-bench-archive-")
+BENCH_ENV = {"PDC_WAN_BACKUPS": BACKUPS.name, "PDC_WAN_ARCHIVE": ARCHIVE.name}
 
 
 def pdc(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     result = subprocess.run([PDC, *args], capture_output=True, text=True, cwd=ROOT,
-                            env={**os.environ, "PDC_WAN_BACKUPS": BACKUPS.name})
+                            env={**os.environ, **BENCH_ENV})
     if check and result.returncode not in (0, 2):
         raise SystemExit(f"pdc {' '.join(args)} failed ({result.returncode}):\n{result.stderr[-2000:]}")
     return result
@@ -65,8 +76,10 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
-def server_pid() -> int:
-    return int(Path(f"/var/lib/pdc/lab/{NAME}/switches/server.pid").read_text())
+def server_pid(name: str = NAME) -> int:
+    from pdc import labcontract
+
+    return int((labcontract.root(name) / labcontract.SWITCHES_DIR / labcontract.PID_FILE).read_text())
 
 
 def fresh() -> None:
@@ -75,18 +88,45 @@ def fresh() -> None:
     pdc("lab", "up", ENV, "--wan-only")
 
 
-def push(workers: int | None, limit: str | None = None) -> dict:
+# Runs a command and prints its peak RSS (the children's maxrss is only this command's in a fresh process).
+PEAK = ("import json, resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+        "stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+def push(workers: int | None, limit: str | None = None, env: str = ENV) -> dict:
+    """A full push; its report, with the controller's peak memory added (`peak_mib`)."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "push.json"
         # --allow-lockout: haiduong's VTY ACLs rightly do not admit 127.0.0.1, where its emulated WAN listens
-        args = ["wan", "push", ENV, "--apply", "--yes", "--quiet", "--no-session-logs", "--allow-lockout", "--report",
+        args = ["wan", "push", env, "--apply", "--yes", "--quiet", "--no-session-logs", "--allow-lockout", "--report",
                 str(report)]
         if workers:
             args += ["--workers", str(workers)]
         if limit:
             args += ["--limit", limit]
-        pdc(*args, check=False)
-        return json.loads(report.read_text())
+        out = subprocess.run([sys.executable, "-c", PEAK, PDC, *args], capture_output=True, text=True, cwd=ROOT,
+                             env={**os.environ, **BENCH_ENV})
+        data = json.loads(report.read_text())
+        data["peak_mib"] = int(out.stdout.strip() or 0) / 1024
+        return data
+
+
+SCALE = (40, 61)  # districts, communes per district: 1 + 40 * 62 = 2,481 sites
+
+
+def scaled_env(folder: Path) -> str:
+    """haiduong with a generated WAN ten times its size (bench/validate.py's generator), as a lab env."""
+    from validate import generate
+
+    from pdc.wan.profiles import MODELS, models
+
+    dc, district = (max(models(tier), key=lambda m: len(MODELS[m].downlinks)) for tier in ("dc", "district"))
+    generate(folder, *SCALE, dc, district)
+    settings = (folder / "environment.yml").read_text(encoding="utf-8")
+    (folder / "environment.yml").write_text(settings.replace("name: haiduong", "name: bench-scaled-wan", 1),
+                                            encoding="utf-8")
+    (folder / "wan.pdc.yml").write_text("source: lab\n")
+    return str(folder)
 
 
 def nornir_push(workers: int, env_name: str = ENV) -> tuple[float, int]:
@@ -189,6 +229,12 @@ def main() -> None:
             diffs.append(timed("wan", "diff", ENV, "--quiet", "--report", os.devnull))
         row("`pdc wan diff haiduong`, 248 devices, no changes (median of 2)", f"{statistics.median(diffs):.1f} s",
             f"goal <= {GOAL_DIFF:.0f} s")
+        drifts = []
+        for _ in range(3):
+            drifts.append(timed("wan", "drift", ENV, "--quiet", "--report", os.devnull))
+        row("`pdc wan drift haiduong`, 248 devices vs intended, archive and startup, none drifting (median of 3)",
+            f"{statistics.median(drifts):.1f} s (runs {', '.join(f'{d:.1f}' for d in drifts)})",
+            f"goal <= {GOAL_DRIFT:.0f} s; diff: {statistics.median(diffs):.1f} s")
 
         from pdc.environment import load_environment
 
@@ -205,6 +251,29 @@ def main() -> None:
             f"{nornir_seconds:.1f} s ({nornir_failed} failed)", f"pdc wan push: {full['seconds']:.1f} s")
     finally:
         pdc("lab", "down", ENV, check=False)
+    scale(full)
+
+
+def scale(base: dict) -> None:
+    """The push of a WAN ten times haiduong's, per device against haiduong's; the controller's peak memory."""
+    from pdc.wan.push import DEFAULT_WORKERS
+
+    with tempfile.TemporaryDirectory(prefix="pdc-bench-scaled-") as tmp:
+        big = scaled_env(Path(tmp) / "env")
+        pdc("lab", "up", big, "--wan-only")
+        try:
+            switches = rss_mib(server_pid("bench-scaled-wan"))
+            large = push(None, env=big)
+        finally:
+            pdc("lab", "down", big, check=False)
+    per = {n: d["seconds"] / len(d["devices"]) for n, d in (("base", base), ("large", large))}
+    ratio = per["large"] / per["base"]
+    row(f"`pdc wan push` of a generated {len(large['devices']):,}-site WAN ({SCALE[0]} districts x {SCALE[1]} "
+        f"communes, larger models), {DEFAULT_WORKERS} workers, {large['summary'].get('ok', 0)} ok",
+        f"{large['seconds']:.1f} s, {per['large'] * 1000:.0f} ms/device ({ratio:.2f}x haiduong's); controller peak "
+        f"{large['peak_mib']:.0f} MiB, emulated WAN {switches:.0f} MiB at start",
+        f"haiduong: {per['base'] * 1000:.0f} ms/device, controller peak {base['peak_mib']:.0f} MiB; "
+        f"goal <= {GOAL_SCALE}x")
 
 
 if __name__ == "__main__":

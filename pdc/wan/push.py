@@ -51,6 +51,9 @@ class Job:
     backups: BackupRun | None
     session_dir: Path | None
     allow_lockout: bool = False
+    # the running config each device was left with (ok, unchanged, planned, rolled back), by site, for the
+    # config archive (pdc.wan.archive); shared by every job of a run, one key per device
+    settled: dict[str, str] | None = None
 
     @property
     def site(self) -> str:
@@ -82,6 +85,7 @@ def push_device(job: Job) -> Result:
             return Result(job.site, "unreachable", f"untouched: cannot read the running and startup configs "
                                                    f"({_why(exc)})")
         backup = str(job.backups.write(job.site, before)) if job.backups else None
+        _settle(job, before)  # replaced below by what the push leaves
         intended = diff.parse(job.intended, job.platform)  # once: it is compared twice
         notes = []
         if not diff.saved_equals_running(before, startup, job.platform):
@@ -116,8 +120,11 @@ def push_device(job: Job) -> Result:
                     first = redact(left.text().splitlines()[0])
                     raise PushError(f"verify: {left.size} intended line(s) missing after the push (first: {first!r})")
             _save(conn, job)
+            if not change.empty:
+                _settle(job, after)
             return Result(job.site, "ok", "; ".join(notes), lines=change.size, backup=backup)
         except Exception as exc:  # noqa: BLE001 - every failure is rolled back
+            _settle(job, None)  # unknown until the rollback says
             reason = redact(_why(exc))
             result = _rollback(job, conn, before, reason, change.size, backup)
             conn = None  # the rollback closed it
@@ -210,6 +217,7 @@ def _restore(job: Job, conn, before: str, reason: str, lines: int, backup: str |
                       f"{reason}; rollback {path}: {check.size} line(s) still differ from the backup", lines,
                       backup=backup)
     _save(conn, job, restored)
+    _settle(job, restored)
     if prove_login:
         try:
             _close(connect.connect(job.target, job.creds))
@@ -220,6 +228,14 @@ def _restore(job: Job, conn, before: str, reason: str, lines: int, backup: str |
     return Result(job.site, "failed-rolled-back",
                   f"{reason}; restored to the pre-push config {path} and saved", lines, backup=backup,
                   details={"restored_lines": restore.size, "rollback": path})
+
+
+def _settle(job: Job, running: str | None) -> None:
+    if job.settled is not None:
+        if running is None:
+            job.settled.pop(job.site, None)
+        else:
+            job.settled[job.site] = running
 
 
 def _alive(conn) -> bool:

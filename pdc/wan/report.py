@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import Counter
@@ -68,11 +69,14 @@ class Stop:
 
 
 def run(items: list, job: Callable[[object], Result], workers: int, label: str, console: Console,
-        show_progress: bool = True, stop: Stop | None = None) -> list[Result]:
+        show_progress: bool = True, stop: Stop | None = None,
+        on_result: Callable[[Result], None] | None = None) -> list[Result]:
     """job(item) for every item on `workers` threads; results in the items' order.
 
     Once `stop` is requested, a queued item is not started: its result is `not-attempted`. Jobs
-    already running are left to finish (a push finishes or rolls back its device)."""
+    already running are left to finish (a push finishes or rolls back its device). `on_result` sees
+    each device's result on its worker's thread, before that worker takes another device (so a stop
+    it requests holds for every device not yet started); it must be thread-safe."""
     stop = stop or Stop()
     results: dict[int, Result] = {}
     progress = Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -80,7 +84,7 @@ def run(items: list, job: Callable[[object], Result], workers: int, label: str, 
                         transient=False)
     with progress, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         task = progress.add_task(label, total=len(items), status="")
-        futures = {pool.submit(_unless_stopped, stop, job, item): i for i, item in enumerate(items)}
+        futures = {pool.submit(_unless_stopped, stop, job, item, on_result): i for i, item in enumerate(items)}
         counts: Counter = Counter()
         for future in as_completed(futures):
             result = future.result()
@@ -90,10 +94,13 @@ def run(items: list, job: Callable[[object], Result], workers: int, label: str, 
     return [results[i] for i in range(len(items))]
 
 
-def _unless_stopped(stop: Stop, job, item) -> Result:
+def _unless_stopped(stop: Stop, job, item, on_result=None) -> Result:
     if stop.requested:
         return Result(getattr(item, "site", "?"), "not-attempted", f"not started: {stop.reason}")
-    return _timed(job, item)
+    result = _timed(job, item)
+    if on_result is not None:
+        on_result(result)
+    return result
 
 
 def _timed(job, item) -> Result:
@@ -133,8 +140,17 @@ def write_json(results: list[Result], action: str, env_name: str, path: Path | N
         "failed": sorted(r.site for r in results if r.failed),
         "devices": [_redacted(asdict(r)) for r in results],
     }
+    data["digest"] = digest(data)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return path
+
+
+def digest(data: dict) -> str:
+    """A checksum of a report's content (every key but `digest`): `pdc wan report merge` refuses a report
+    edited after it was written. It proves integrity against edits, not who wrote the report."""
+    body = {k: v for k, v in data.items() if k != "digest"}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def _redacted(value):
