@@ -47,8 +47,8 @@ def selected(env: Environment, with_vm: bool, only: Iterable[str] | None = None)
 def gateway_network(env: Environment) -> IPv4Network:
     lab = env.settings.lab
     if lab is None or lab.gateway_network is None:
-        raise LabError(f"{env.root.name}/environment.yml: lab.gateway_network is not set; the lab hosts need "
-                       "it (the link from this machine to the lab core, e.g. 10.99.0.0/30)")
+        raise LabError(f"{env.root.name}/environment.yml: lab.gateway_network is not set; the lab hosts and "
+                       "the emulated WAN need it (the link from this machine to the lab core, e.g. 10.99.0.0/30)")
     return lab.gateway_network
 
 
