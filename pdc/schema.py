@@ -280,7 +280,6 @@ class LabSettings(Strict):
         description="the link from this machine (the lab's controller and package proxy) to the lab core;"
         " must be inside shared_services.management"
     )
-    switch_base_port: Int = Field(22000, ge=1024, le=60000)
 
 
 class VolumeType(Strict):

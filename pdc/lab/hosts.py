@@ -47,8 +47,8 @@ def selected(env: Environment, with_vm: bool, only: Iterable[str] | None = None)
 def gateway_network(env: Environment) -> IPv4Network:
     lab = env.settings.lab
     if lab is None or lab.gateway_network is None:
-        raise LabError(f"{env.root.name}/environment.yml: lab.gateway_network is not set; the lab hosts need "
-                       "it (the link from this machine to the lab core, e.g. 10.99.0.0/30)")
+        raise LabError(f"{env.root.name}/environment.yml: lab.gateway_network is not set; the lab hosts and "
+                       "the emulated WAN need it (the link from this machine to the lab core, e.g. 10.99.0.0/30)")
     return lab.gateway_network
 
 
@@ -89,11 +89,7 @@ def _up(env: Environment, state: LabState, hosts: list[Host], gateway: IPv4Netwo
     needed = {images.Image(h.group.os, h.group.lab_kind) for h in hosts}
     cold = not all(image.ready for image in needed)
 
-    zones = zone_subnets(env, env.hosts)  # every zone with a host, so a later VM finds its bridge
-    if not netns.core_ok(state.core_ns, state.uplink, zones):
-        _stop_everything(state, env)  # host links hang off the core: without it they are all stale
-        state.run.mkdir(parents=True, exist_ok=True)
-        netns.setup_core(state.core_ns, state.uplink, gateway, env.address_plan.tenants, zones)
+    _ensure_core(env, state, gateway)
     proxy.ensure(state, env, machine_addr)
     for host in hosts:
         ssh.ensure_host_keys(state, host.name)
@@ -153,6 +149,26 @@ def _up(env: Environment, state: LabState, hosts: list[Host], gateway: IPv4Netwo
             "at": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "load": os.getloadavg()[0],
         }) + "\n")
     return record
+
+
+def _ensure_core(env: Environment, state: LabState, gateway: IPv4Network) -> None:
+    zones = zone_subnets(env, env.hosts)  # every zone with a host, so a later VM finds its bridge
+    if not netns.core_ok(state.core_ns, state.uplink, zones):
+        _stop_everything(state, env)  # host links hang off the core: without it they are all stale
+        state.run.mkdir(parents=True, exist_ok=True)
+        netns.setup_core(state.core_ns, state.uplink, gateway, env.address_plan.tenants, zones)
+
+
+def ensure_core(env: Environment) -> IPv4Network:
+    """The core router netns and the link to this machine, as ``up`` makes them (the emulated WAN hangs
+    off the core too, so `pdc lab up --wan-only` needs it). Returns the gateway network."""
+    require_root("pdc lab up")
+    require_tools("ip")
+    gateway = gateway_network(env)
+    state = LabState(env.name)
+    with locked(state):
+        _ensure_core(env, state, gateway)
+    return gateway
 
 
 def _still_running(env: Environment, state: LabState, name: str) -> bool:

@@ -141,3 +141,79 @@ def add_tap(core: str, tap: str, subnet: IPv4Network) -> None:
     run(["ip", "-n", core, "link", "delete", tap], check=False)
     run(["ip", "-n", core, "tuntap", "add", "dev", tap, "mode", "tap"])
     run(["ip", "-n", core, "link", "set", tap, "master", bridge_name(subnet), "up"])
+
+
+# ---------------------------------------------------------------- the emulated WAN
+
+# The link between the core and the WAN netns: link-local, inside those two namespaces only, so it can
+# never clash with the plan or with this machine's networks.
+WAN_LINK_CORE = IPv4Interface("169.254.0.1/30")
+WAN_LINK_WAN = IPv4Interface("169.254.0.2/30")
+WAN_PEER = "wan"  # the core's end of the link (in the core netns)
+WAN_IF = "uplink"  # the WAN netns's end
+# Every device's management address sits on the WAN netns's own `lo`, as a /32: it is each device's
+# Loopback0, and the netns answers ARP for it on its uplink. (The `dummy` link type needs a kernel module
+# these machines do not load.)
+
+
+def setup_wan(core: str, ns: str, uplink: str, gateway: IPv4Network, addresses: list[IPv4Address],
+              routed: list[IPv4Network]) -> None:
+    """The WAN netns behind the core: every device's management address on its loopback;
+    the core routes ``routed`` (the management networks) to it, and this machine routes them to the core."""
+    _check_wan_routes(uplink, routed)
+    delete_wan(core, ns, uplink, gateway, routed)
+    add(ns)
+    run(["ip", "link", "add", WAN_IF, "netns", ns, "type", "veth", "peer", "name", WAN_PEER, "netns", core])
+    run(["ip", "-n", core, "addr", "add", str(WAN_LINK_CORE), "dev", WAN_PEER])
+    run(["ip", "-n", core, "link", "set", WAN_PEER, "up"])
+    run(["ip", "-n", ns, "addr", "add", str(WAN_LINK_WAN), "dev", WAN_IF])
+    run(["ip", "-n", ns, "link", "set", WAN_IF, "up"])
+    # one `ip -batch` for all addresses: 248 separate `ip` runs would cost about a second
+    batch = "".join(f"addr add {a}/32 dev lo\n" for a in addresses)
+    run(["ip", "-n", ns, "-batch", "-"], input=batch)
+    run(["ip", "-n", ns, "route", "add", "default", "via", str(WAN_LINK_CORE.ip)])
+    _, core_addr = _gateway_pair(gateway)
+    for net in routed:
+        run(["ip", "-n", core, "route", "replace", str(net), "via", str(WAN_LINK_WAN.ip)])
+        run(["ip", "route", "replace", str(net), "via", str(core_addr), "dev", uplink])
+
+
+def wan_ok(core: str, ns: str, uplink: str, routed: list[IPv4Network]) -> bool:
+    if not (exists(ns) and link_exists(WAN_PEER, core) and link_exists(uplink)):
+        return False
+    out = run(["ip", "-4", "route", "show", "dev", uplink], check=False).stdout
+    return all(any(line.split()[:1] == [str(net)] for line in out.splitlines()) for net in routed)
+
+
+def delete_wan(core: str, ns: str, uplink: str, gateway: IPv4Network | None, routed: list[IPv4Network]) -> None:
+    """The WAN netns (its link and the core's routes go with it) and this machine's routes to it."""
+    delete(ns)
+    if exists(core):
+        run(["ip", "-n", core, "link", "delete", WAN_PEER], check=False)
+    if link_exists(uplink):
+        for net in routed:  # only the routes through our own uplink: never another lab's
+            run(["ip", "route", "delete", str(net), "dev", uplink], check=False)
+
+
+def wan_routes_left(uplink: str, routed: list[IPv4Network]) -> list[str]:
+    """This lab's WAN routes still on this machine (empty after ``delete_wan``)."""
+    out = run(["ip", "-4", "route", "show"], check=False).stdout
+    return [line for line in out.splitlines()
+            if line.split()[:1] and line.split()[0] in {str(n) for n in routed} and f"dev {uplink}" in line]
+
+
+def _check_wan_routes(uplink: str, routed: list[IPv4Network]) -> None:
+    """Refuse to shadow this machine's networks, or another lab's WAN, with this lab's management routes."""
+    for line in run(["ip", "-4", "route", "show"]).stdout.splitlines():
+        words = line.split()
+        if not words or words[0] == "default" or f"dev {uplink}" in line:
+            continue
+        try:
+            net = IPv4Network(words[0], strict=False)
+        except ValueError:
+            continue
+        clash = next((r for r in routed if r.overlaps(net)), None)
+        if clash is not None:
+            raise LabError(f"this machine already routes {net} ({line.strip()}), which overlaps the WAN management "
+                           f"network {clash}: another lab's WAN may be up (pdc lab down <env>), or "
+                           f"address_plan.wan_management clashes with this machine's networks")

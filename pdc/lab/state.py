@@ -14,6 +14,7 @@ carries the lab's run directory in its command line, so ``down`` also finds orph
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -72,6 +73,14 @@ class LabState:
     @property
     def ns_prefix(self) -> str:
         return f"pdc-{self.env}-"
+
+    @property
+    def wan_ns(self) -> str:
+        """The emulated WAN's netns. Under ``ns_prefix`` (``down`` and its checks see it); the dot keeps it
+        apart from any host's (host names are DNS labels), the hash of this lab's state folder from the same
+        environment name under another PDC_STATE (another engineer's lab on the same machine)."""
+        tag = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:6]
+        return f"pdc-{self.env}-wan.{tag}"
 
     @property
     def uplink(self) -> str:

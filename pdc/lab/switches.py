@@ -1,5 +1,13 @@
 """The lab's emulated WAN: one emulated Cisco IOS switch per site, all in one background process.
 
+The devices live on their planned management addresses (Loopback0: ``Environment.mgmt_ip``), port 22,
+inside one WAN netns behind the lab's core router (``pdc.lab.netns.setup_wan``): the addresses sit on its
+loopback (each is a device's Loopback0), the core routes the management networks to it, and this machine routes them to
+the core over the gateway link, as it reaches the hosts. So the controller's sessions, and the devices'
+syslog and NTP, cross the same core (and the hosts' nftables) as real traffic would. The switch process
+runs inside that netns. ``--wan-only`` therefore brings up the core too (its zone bridges stay empty);
+``down`` removes the netns, its addresses and the routes, and the core as well when no host is up.
+
 Files under ``/var/lib/pdc/lab/<env>/``:
 - ``switches.json`` (mode 600): the lab's generated credentials and each device's address,
   the contract the WAN engine and the tests read;
@@ -19,16 +27,19 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
-from pdc import labcontract
+from pdc import labcontract, sources
 from pdc.environment import Environment
-from pdc.lab.errors import LabError
+from pdc.lab import netns
+from pdc.lab.errors import LabError, require_root, require_tools
 from pdc.lab.state import LabState, alive, find_pids, kill_pids, read_pid, write_atomic
 from pdc.wan.profiles import profile
 
-ADDRESS = "127.0.0.1"
+PORT = 22
 START_TIMEOUT = 60.0
+NTP_POLL = 64  # seconds between a device's NTP queries (IOS's minimum poll interval)
 
 
 class Paths:
@@ -51,15 +62,25 @@ class Paths:
         return str(self.spec)
 
 
-def port_of(env: Environment, site) -> int:
-    base = env.settings.lab.switch_base_port if env.settings.lab else 22000
-    return base + env.site_block(site)
+def address_of(env: Environment, site) -> IPv4Address:
+    """Where the emulated device listens: its planned management address (Loopback0)."""
+    return env.mgmt_ip(site)
+
+
+def routed(env: Environment) -> list[IPv4Network]:
+    """The networks the lab routes to the WAN netns: wan_management, and any site override outside it."""
+    nets = [env.address_plan.wan_management]
+    for site in env.sites:
+        address = address_of(env, site)
+        if not any(address in n for n in nets):
+            nets.append(IPv4Network(f"{address}/32"))
+    return nets
 
 
 def credentials(env: Environment) -> dict:
     """The lab's switch credentials, generated on first use and kept (mode 600)."""
     paths = Paths(env)
-    devices = {s.id: {"host": ADDRESS, "port": port_of(env, s)} for s in env.sites}
+    devices = {s.id: {"host": str(address_of(env, s)), "port": PORT} for s in env.sites}
     try:
         data = json.loads(paths.credentials.read_text())
     except (FileNotFoundError, json.JSONDecodeError):
@@ -88,7 +109,12 @@ def _host_key(paths: Paths) -> None:
 
 
 def _record_host_keys(env: Environment, paths: Paths) -> None:
-    """Every emulated device's key into the environment's known_hosts (replacing an older lab key)."""
+    """Every emulated device's key into the environment's known_hosts (replacing an older lab key).
+
+    Only for an environment whose WAN is the lab (wan.pdc.yml): the devices now sit on the plan's own
+    addresses, and a production environment's pins must never be the lab's."""
+    if sources.wan(env.root) != sources.LAB:
+        return
     from cryptography.hazmat.primitives import serialization
 
     from pdc.wan import known_hosts
@@ -97,7 +123,7 @@ def _record_host_keys(env: Environment, paths: Paths) -> None:
     public = private.public_key().public_bytes(serialization.Encoding.OpenSSH,
                                                serialization.PublicFormat.OpenSSH).decode()
     file = known_hosts.path(env.name)
-    wanted = {f"{known_hosts.entry_name(ADDRESS, port_of(env, s))} {public}" for s in env.sites}
+    wanted = {f"{known_hosts.entry_name(str(address_of(env, s)), PORT)} {public}" for s in env.sites}
     try:
         if wanted <= set(file.read_text().splitlines()):
             return  # already recorded: a restart skips paramiko (the lab starts in well under 1 s)
@@ -107,7 +133,7 @@ def _record_host_keys(env: Environment, paths: Paths) -> None:
 
     key = paramiko.Ed25519Key.from_private_key_file(str(paths.host_key))
     keys = known_hosts.load(file)
-    known_hosts.record(file, [known_hosts.check(keys, ADDRESS, port_of(env, s), key) for s in env.sites],
+    known_hosts.record(file, [known_hosts.check(keys, str(address_of(env, s)), PORT, key) for s in env.sites],
                        replace=True)
 
 
@@ -124,6 +150,13 @@ def is_up(env: Environment) -> bool:
 
 def up(env: Environment) -> dict:
     """Start every switch of the environment (idempotent; replaces a stale or changed run)."""
+    from pdc.lab import hosts
+
+    require_root("pdc lab up")
+    require_tools("ip")
+    gateway = hosts.ensure_core(env)  # the WAN hangs off the core: --wan-only brings it up too
+    state = LabState(env.name)
+    nets = routed(env)
     paths = Paths(env)
     paths.dir.mkdir(parents=True, exist_ok=True)
     os.chmod(paths.dir, 0o700)
@@ -132,31 +165,35 @@ def up(env: Environment) -> dict:
     _record_host_keys(env, paths)
     spec = {
         "env": env.name,
-        "address": ADDRESS,
         "username": creds["username"],
         "password": creds["password"],
         "secret": creds["secret"],
         "host_key": str(paths.host_key),
         "control": str(paths.control),
         "ready": str(paths.ready),
+        "ntp_poll": NTP_POLL,
         "devices": {
-            s.id: {"port": port_of(env, s), "hostname": s.id, "ports": list(profile(s).ports)}
+            s.id: {"address": str(address_of(env, s)), "port": PORT, "hostname": s.id,
+                   "ports": list(profile(s).ports)}
             for s in env.sites
         },
     }
     text = json.dumps(spec, indent=1, sort_keys=True)
     pid = _running(paths)
-    if pid and paths.spec.exists() and paths.spec.read_text() == text and paths.ready.exists():
+    if pid and paths.spec.exists() and paths.spec.read_text() == text and paths.ready.exists() and \
+            netns.wan_ok(state.core_ns, state.wan_ns, state.uplink, nets):
         return creds  # already up with this very spec
     _stop(paths)  # a stale run, a crashed one, or a changed environment
+    netns.setup_wan(state.core_ns, state.wan_ns, state.uplink, gateway, [address_of(env, s) for s in env.sites],
+                    nets)
     write_atomic(paths.spec, text, mode=0o600)
     paths.ready.unlink(missing_ok=True)
     paths.control.unlink(missing_ok=True)
     Path(str(paths.control) + ".ack").unlink(missing_ok=True)
-    _check_ports_free(spec)
     with open(paths.log, "ab") as log:
+        # `ip netns exec` execs python in place: the pid is the server's, its command line names the spec
         proc = subprocess.Popen(
-            [sys.executable, "-m", "pdc.lab.switchsim.server", str(paths.spec)],
+            ["ip", "netns", "exec", state.wan_ns, sys.executable, "-m", "pdc.lab.switchsim.server", str(paths.spec)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True)
     write_atomic(paths.pid, f"{proc.pid}\n")
     deadline = time.monotonic() + START_TIMEOUT
@@ -169,20 +206,6 @@ def up(env: Environment) -> dict:
             raise LabError(f"the emulated WAN did not start within {START_TIMEOUT:.0f}s; see {paths.log}")
         time.sleep(0.02)
     return creds
-
-
-def _check_ports_free(spec: dict) -> None:
-    import socket
-
-    busy = []
-    for name, item in spec["devices"].items():
-        with socket.socket() as sock:
-            sock.settimeout(0.2)
-            if sock.connect_ex((spec["address"], item["port"])) == 0:
-                busy.append(f"{name}:{item['port']}")
-    if busy:
-        raise LabError(f"ports already in use by another program: {', '.join(busy[:5])}"
-                       f"{' ...' if len(busy) > 5 else ''}; change lab.switch_base_port in environment.yml")
 
 
 def _stop(paths: Paths) -> None:
@@ -202,13 +225,26 @@ def restart(env: Environment) -> dict:
 
 
 def down(env: Environment) -> None:
-    """Stop the switch process (by PID) and remove its run files; credentials are kept."""
+    """Stop the switch process (by PID), remove the WAN netns, its addresses and routes, and the run
+    files; credentials are kept. With no lab host up, the core (which --wan-only brought up) goes too."""
+    from pdc.lab import hosts
+
     paths = Paths(env)
     _stop(paths)
     if paths.dir.exists():
         for child in paths.dir.iterdir():
             child.unlink()
         paths.dir.rmdir()
+    state = LabState(env.name)
+    if os.geteuid() != 0:
+        return  # nothing of the network can have been made without root (up requires it)
+    nets = routed(env)
+    netns.delete_wan(state.core_ns, state.wan_ns, state.uplink, None, nets)
+    if not state.read_hosts().get("hosts"):
+        hosts.down(env)
+    left = ([state.wan_ns] if netns.exists(state.wan_ns) else []) + netns.wan_routes_left(state.uplink, nets)
+    if left:
+        raise LabError(f"`pdc lab down {env.name}` left of the emulated WAN: {', '.join(left)}")
 
 
 def status(env: Environment) -> list[dict]:
@@ -224,17 +260,17 @@ def status(env: Environment) -> list[dict]:
     known = known_hosts.path(env.name)
 
     def probe(site) -> dict:
-        port = port_of(env, site)
-        item = {"name": site.id, "address": f"{ADDRESS}:{port}", "started": running, "reachable": False}
+        address = str(address_of(env, site))
+        item = {"name": site.id, "address": address, "started": running, "reachable": False}
         if creds and running:
-            item["reachable"] = _login(port, creds["username"], creds["password"], known)
+            item["reachable"] = _login(address, creds["username"], creds["password"], known)
         return item
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         return list(pool.map(probe, env.sites))
 
 
-def _login(port: int, username: str, password: str, known: Path) -> bool:
+def _login(address: str, username: str, password: str, known: Path) -> bool:
     """A real login, with the host key checked as the WAN engine checks it."""
     import paramiko
 
@@ -243,7 +279,7 @@ def _login(port: int, username: str, password: str, known: Path) -> bool:
         client.load_host_keys(str(known))
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
     try:
-        client.connect(ADDRESS, port=port, username=username, password=password, timeout=5, banner_timeout=5,
+        client.connect(address, port=PORT, username=username, password=password, timeout=5, banner_timeout=5,
                        auth_timeout=5, look_for_keys=False, allow_agent=False)
         channel = client.invoke_shell()
         channel.settimeout(5)

@@ -3,7 +3,7 @@
 The hardening and audit suites change hosts for good (SSH, firewall, PAM) and break them on
 purpose, so they do not use the shared `lab` lab that engineers work on: inventories/lab is
 copied outside the repository under another name, with its addresses moved (tenants supernet,
-gateway link, mirror, switch ports), so both run side by side. Systems, levels and roles stay
+gateway link, mirror, WAN management network), so both run side by side. Systems, levels and roles stay
 the lab's. One copy serves both suites: its containers are hardened once per session.
 """
 
@@ -26,7 +26,7 @@ CONNECT_TIMEOUT = 15  # seconds, for ssh and sudo (the lab's ssh_config says 30)
 
 def build(name: str = NAME) -> Path:
     """Write the private environment folder and return it (idempotent)."""
-    return private_lab(name, ROOT, tenants="10.123.0.0/16", gateway="10.99.2.0/30", switch_base_port=23000)
+    return private_lab(name, ROOT, tenants="10.123.0.0/16", gateway="10.99.2.0/30", wan_management="10.252.0.0/16")
 
 
 @dataclass

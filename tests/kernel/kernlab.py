@@ -26,7 +26,7 @@ ROOT = Path(os.environ.get("PDC_KERNEL_ROOT", "/var/tmp/pdc-kernel"))
 
 def build() -> Path:
     """Write the private environment folder and return it (idempotent)."""
-    return private_lab(NAME, ROOT, tenants="10.124.0.0/16", gateway="10.99.3.0/30", switch_base_port=25000)
+    return private_lab(NAME, ROOT, tenants="10.124.0.0/16", gateway="10.99.3.0/30", wan_management="10.253.0.0/16")
 
 
 @dataclass

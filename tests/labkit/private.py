@@ -2,7 +2,7 @@
 
 Tests that harden hosts for good (or break them on purpose) must not share the `lab` lab:
 inventories/lab is copied outside the repository under another name, with its tenants
-supernet, gateway link, mirror and switch ports moved, so the copy runs next to other labs.
+supernet, gateway link, mirror and WAN management network moved, so the copy runs next to other labs.
 Systems, levels, roles and sites stay the lab's.
 """
 
@@ -19,10 +19,10 @@ from pdc import paths
 LAB_TENANTS = r"10\.20\.0\.0/16"
 LAB_GATEWAY = r"10\.99\.0\.0/30"
 LAB_MIRROR = r"http://10\.99\.0\.1:3142"
-LAB_SWITCH_PORT = r"switch_base_port: 22000"
+LAB_WAN_MANAGEMENT = r"wan_management: 10\.250\.0\.0/16"
 
 
-def private_lab(name: str, root: Path, *, tenants: str, gateway: str, switch_base_port: int) -> Path:
+def private_lab(name: str, root: Path, *, tenants: str, gateway: str, wan_management: str) -> Path:
     """Write (idempotently) the environment folder ``root/name`` and return it."""
     machine = IPv4Network(gateway).network_address + 1
     substitutions = [
@@ -30,7 +30,8 @@ def private_lab(name: str, root: Path, *, tenants: str, gateway: str, switch_bas
         (LAB_TENANTS, tenants),
         (LAB_GATEWAY, gateway),
         (LAB_MIRROR, f"http://{machine}:3142"),
-        (LAB_SWITCH_PORT, f"switch_base_port: {switch_base_port}"),
+        # the emulated WAN sits on these addresses, routed from this machine: apart from the lab's own
+        (LAB_WAN_MANAGEMENT, f"wan_management: {wan_management}"),
     ]
     src = paths.INVENTORIES / "lab"
     dest = root / name

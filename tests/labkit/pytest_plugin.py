@@ -3,11 +3,12 @@
 - ``lab_env``: the environment the lab tiers run on (``PDC_LAB_ENV``, default ``lab``).
 - ``lab_hosts``: the containers up; yields the lab's hosts record (``hosts.json``: addresses,
   ssh_config, key). ``lab_vm``: the same with the real-kernel VM hosts too.
-- ``lab_switches``: the emulated WAN up; yields the ``switches.json`` dict.
+- ``lab_switches``: the emulated WAN up (on its management addresses, behind the lab core: root
+  too); yields the ``switches.json`` dict.
 
 A lab that was already up when the session started is left up (it is someone's working lab);
 one the session started is taken down at the end, unless ``PDC_LAB_KEEP=1``.
-Without root the host fixtures skip: the lab hosts need namespaces and mounts.
+Without root the host and WAN fixtures skip: they need namespaces (and the hosts mounts).
 
 For the tiers' own fixtures: ``env_flag`` reads PDC_LAB_KEEP-style switches, and ``private_env``
 is the preamble of a private lab copy's fixture (root check, build, load).
@@ -73,6 +74,7 @@ def lab_vm(lab_hosts, lab_env):
 @pytest.fixture(scope="session")
 def lab_switches(lab_env):
     """The emulated WAN up; yields the switches.json dict (the lab's published contract)."""
+    _require_root("the WAN netns behind the core")
     import json
 
     from pdc import labcontract

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from fake_switches.cisco.cisco_core import BaseCiscoSwitchCore
 from fake_switches.switch_configuration import Port, SwitchConfiguration
 
+from pdc.lab.switchsim.mgmt import MgmtPlane
 from pdc.lab.switchsim.processors import (
     ConfigProcessor,
     DropConnection,
@@ -42,15 +43,24 @@ class Faults:
 class Device(BaseCiscoSwitchCore):
     """A fake-switches Cisco core whose processors keep every line (see ``processors``)."""
 
-    def __init__(self, name: str, hostname: str, ports: list[str], enable_secret: str):
+    def __init__(self, name: str, hostname: str, ports: list[str], enable_secret: str, address: str = "127.0.0.1",
+                 ntp_poll: float = 64):
         switch_configuration = SwitchConfiguration(
-            "127.0.0.1", name=hostname, privileged_passwords=[enable_secret],
+            address, name=hostname, privileged_passwords=[enable_secret],
             ports=[Port(p) for p in ports])
         super().__init__(switch_configuration)
         self.name = name
+        self.address = address
         self.config = SwitchConfig(hostname, ports)
         self.faults = Faults()
         self.config_lines = 0  # config lines seen by the current session (for drop_after)
+        self.plane = MgmtPlane(self, address, ntp_poll)
+
+    def configured(self, user: str, peer: str, ntp_before: list[str]) -> None:
+        """A session left config mode after changing something: IOS logs it (and asks new NTP servers)."""
+        self.plane.syslog(5, "SYS-5-CONFIG_I", f"Configured from console by {user} on vty0 ({peer})")
+        if self.plane.ntp_servers() != ntp_before:
+            self.plane.ntp_poll()
 
     def launch(self, protocol, terminal_controller):
         self.last_connection_id += 1

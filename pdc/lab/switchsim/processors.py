@@ -148,6 +148,9 @@ class ExecProcessor(BaseCommandProcessor):
             self._show_ip_interface_brief()
         elif what == "ip" and rest and "route".startswith(rest[0]):
             self._show_ip_route()
+        elif "ntp".startswith(what) and len(what) >= 2 and rest and "associations".startswith(rest[0]):
+            for line in self.device.plane.show_ntp_associations():
+                self.write_line(line)
         else:
             _invalid(self, "show " + " ".join(args))
 
@@ -223,6 +226,21 @@ class ConfigProcessor(BaseCommandProcessor):
         self.mode = "global"
         self.section: Section = self.device.config.root
         self.banner: tuple[str, str, list[str]] | None = None
+        self.before: str | None = None  # the running config when this visit to config mode began
+        self.ntp_before: list[str] = []
+
+    def _entered(self) -> None:
+        if self.before is None:
+            self.before = self.device.config.render()
+            self.ntp_before = self.device.plane.ntp_servers()
+
+    def _left(self) -> None:
+        """Leaving config mode: IOS logs %SYS-5-CONFIG_I when the running config changed."""
+        before, self.before = self.before, None
+        if before is not None and before != self.device.config.render():
+            shell = self.terminal_controller
+            self.device.configured(getattr(shell, "user", "unknown"), getattr(shell, "peer", "unknown"),
+                                   self.ntp_before)
 
     def get_prompt(self):
         if self.banner is not None:
@@ -230,6 +248,7 @@ class ConfigProcessor(BaseCommandProcessor):
         return f"{self.device.config.hostname}({grammar.PROMPTS[self.mode]})#"
 
     def parse_and_execute_command(self, line: str) -> bool:
+        self._entered()
         if self.banner is not None:
             self._banner_line(line)
             return True
@@ -250,10 +269,12 @@ class ConfigProcessor(BaseCommandProcessor):
     def _execute(self, text: str) -> None:
         if text in ("end",) or text == "\x1a":
             self.is_done = True
+            self._left()
             return
         if text == "exit":
             if self.mode == "global":
                 self.is_done = True
+                self._left()
             else:
                 self._leave()
             return

@@ -1,8 +1,10 @@
-"""The emulated WAN process: every switch of one environment, each on its own loopback port.
+"""The emulated WAN process: every switch of one environment, each on its management address, port 22.
 
-Started by ``pdc.lab.switches.up`` as ``python -m pdc.lab.switchsim.server SPEC``. SPEC
-(JSON, mode 600) names the devices, ports, credentials, host key, fault control file
-and the ready file this process writes once every port listens.
+Started by ``pdc.lab.switches.up`` inside the lab's WAN netns (where every device's address is
+on a dummy interface) as ``python -m pdc.lab.switchsim.server SPEC``. SPEC (JSON, mode 600) names
+the devices (address, port), credentials, host key, fault control file, the NTP poll interval and
+the ready file this process writes once every device listens. Every poll interval each device asks
+its configured NTP servers (``mgmt``).
 
 Faults are read from the control file (``pdc lab fault`` writes it) every 100 ms; after
 applying a new generation the server writes it to ``<control>.ack`` so the writer knows
@@ -45,7 +47,8 @@ class Wan:
         self.generation = None
         self.entries: dict[str, dict] = {}
         for name, item in spec["devices"].items():
-            device = Device(name, item["hostname"], item["ports"], spec["secret"])
+            device = Device(name, item["hostname"], item["ports"], spec["secret"], item["address"],
+                            spec.get("ntp_poll", 64))
             self.devices[name] = device
             self.factories[name] = make_factory(device, self.host_key, spec["username"], spec["password"])
 
@@ -57,13 +60,18 @@ class Wan:
     def _listen(self, name: str) -> None:
         if name not in self.ports:
             port = self.spec["devices"][name]["port"]
-            self.ports[name] = reactor.listenTCP(port, self.factories[name], interface=self.spec["address"],
-                                                 backlog=128)
+            self.ports[name] = reactor.listenTCP(port, self.factories[name],
+                                                 interface=self.spec["devices"][name]["address"], backlog=128)
 
     def _stop_listening(self, name: str) -> None:
         port = self.ports.pop(name, None)
         if port is not None:
             port.stopListening()
+
+    def poll_ntp(self) -> None:
+        for device in self.devices.values():
+            if device.plane.associations or device.plane.ntp_servers():
+                device.plane.ntp_poll()
 
     def _other_key(self):
         if self.other_host_key is None:
@@ -115,9 +123,10 @@ def main(argv: list[str]) -> int:
     wan.poll_faults()
     wan.listen()
     task.LoopingCall(wan.poll_faults).start(0.1, now=False)
+    task.LoopingCall(wan.poll_ntp).start(spec.get("ntp_poll", 64), now=False)
     ready = Path(spec["ready"])
     ready.write_text(json.dumps({"pid": os.getpid(), "devices": len(wan.devices)}))
-    log.info("%d switches listening on %s", len(wan.devices), spec["address"])
+    log.info("%d switches listening on their management addresses", len(wan.devices))
     signal.signal(signal.SIGTERM, lambda *_: reactor.callFromThread(reactor.stop))
     reactor.run(installSignalHandlers=False)
     return 0

@@ -6,16 +6,20 @@ Differences from fake-switches' own SSH service, each for a reason:
 - the shell is line-based and echoes a whole received chunk at once: fake-switches'
   recvline shell echoes character by character, one SSH packet each;
 - an exception in a command handler prints an IOS-style error instead of hanging the session;
-- login checks consult the device's injected faults.
+- login checks consult the device's injected faults;
+- a new connection is checked against the device's VTY access-class with the client's real
+  address and closed before the SSH banner when refused, as on IOS (``mgmt``);
+- logins send %SEC_LOGIN-5-LOGIN_SUCCESS / %SEC_LOGIN-4-LOGIN_FAILED to the logging hosts.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 from fake_switches.transports.ssh_service import SSHDemoAvatar
 from twisted.conch import interfaces as conchinterfaces
-from twisted.conch.ssh import factory, keys, session
+from twisted.conch.ssh import factory, keys, session, userauth
 from twisted.cred import checkers, credentials, error, portal
 from twisted.internet import defer, protocol
 from zope.interface import implementer
@@ -28,8 +32,10 @@ log = logging.getLogger("pdc.switchsim")
 class LineShell(protocol.Protocol):
     """Feeds complete lines to the fake-switches session; batches echo and output per chunk."""
 
-    def __init__(self, device):
+    def __init__(self, device, user: str = "unknown", peer: str = "unknown"):
         self.device = device
+        self.user = user  # who logged in, and from where: %SYS-5-CONFIG_I names them
+        self.peer = peer
         self.buffer = b""
         self.out: list[bytes] = []
         self.session = None
@@ -109,7 +115,12 @@ def _line_end(buffer: bytes) -> tuple[int, int] | None:
 @implementer(conchinterfaces.ISession)
 class Avatar(SSHDemoAvatar):
     def openShell(self, transport_protocol):
-        shell = LineShell(self.switch_core)
+        user = _printable(self.username)
+        try:
+            peer = self.conn.transport.transport.getPeer().host
+        except AttributeError:
+            peer = "unknown"
+        shell = LineShell(self.switch_core, user, peer)
         shell.makeConnection(transport_protocol)
         transport_protocol.makeConnection(session.wrapProtocol(shell))
 
@@ -146,6 +157,57 @@ class Checker:
         return defer.fail(error.UnauthorizedLogin("bad credentials"))
 
 
+def _printable(raw) -> str:
+    """A client-chosen user name, safe to put in one log line."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    return "".join(c if c.isprintable() and c not in "[]" else "?" for c in text)[:64] or "?"
+
+
+def _ios_time() -> str:
+    return time.strftime("%H:%M:%S UTC %a %b %d %Y", time.gmtime())
+
+
+class UserAuth(userauth.SSHUserAuthServer):
+    """Conch's password authentication, plus IOS's login messages to the device's logging hosts."""
+
+    def _peer(self) -> str:
+        try:
+            return self.transport.transport.getPeer().host
+        except AttributeError:
+            return "unknown"
+
+    def _cbFinishedAuth(self, result):  # noqa: N802 - Conch's name
+        super()._cbFinishedAuth(result)
+        self.transport.factory.device.plane.syslog(
+            5, "SEC_LOGIN-5-LOGIN_SUCCESS",
+            f"Login Success [user: {_printable(self.user)}] [Source: {self._peer()}] [localport: 22] at {_ios_time()}")
+
+    def _ebBadAuth(self, reason):  # noqa: N802
+        if self.method == b"password" and reason.check(error.UnauthorizedLogin):
+            self.transport.factory.device.plane.syslog(
+                4, "SEC_LOGIN-4-LOGIN_FAILED",
+                f"Login failed [user: {_printable(self.user)}] [Source: {self._peer()}] [localport: 22] "
+                f"[Reason: Login Authentication Failed] at {_ios_time()}")
+        return super()._ebBadAuth(reason)
+
+
+class DeviceSSHFactory(factory.SSHFactory):
+    """One device's SSH service; its VTY access-class decides, by source address, who may connect."""
+
+    services = {**factory.SSHFactory.services, b"ssh-userauth": UserAuth}
+
+    def __init__(self, device):
+        self.device = device
+
+    def buildProtocol(self, addr):  # noqa: N802 - Twisted's name
+        permitted, why = self.device.plane.vty_permits(addr.host)
+        if not permitted:
+            # IOS closes the TCP connection before the SSH banner; None makes Twisted close the socket
+            log.info("%s: refused %s (%s)", self.device.name, addr.host, why)
+            return None
+        return super().buildProtocol(addr)
+
+
 def load_host_key(path: str) -> keys.Key:
     with open(path, "rb") as handle:
         return keys.Key.fromString(handle.read())
@@ -165,7 +227,7 @@ def set_host_key(ssh_factory: factory.SSHFactory, host_key: keys.Key) -> None:
 
 
 def make_factory(device, host_key: keys.Key, username: str, password: str) -> factory.SSHFactory:
-    ssh_factory = factory.SSHFactory()
+    ssh_factory = DeviceSSHFactory(device)
     ssh_factory.portal = portal.Portal(Realm(device))
     ssh_factory.portal.registerChecker(Checker(device, username, password))
     set_host_key(ssh_factory, host_key)

@@ -18,7 +18,7 @@ def small_env(tmp_path_factory):
     env = yaml.safe_load((root / "environment.yml").read_text())
     env["name"] = "lifecycle"
     env["address_plan"]["tenants"] = "10.21.0.0/16"
-    env["lab"] = {"gateway_network": "10.99.1.0/30", "switch_base_port": 24000}
+    env["lab"] = {"gateway_network": "10.99.1.0/30"}
     env["shared_services"]["management"] = ["infra/mgmt", "10.99.1.0/30"]
     env["shared_services"]["package_mirror"] = {"debian": "http://10.99.1.1:3142/debian",
                                                 "security": "http://10.99.1.1:3142/debian-security"}

@@ -97,8 +97,9 @@ def test_an_unknown_device_is_refused_until_trusted(fresh_wan, lab_env, tmp_path
     assert trusted.returncode == 0, trusted.stderr[-2000:]
     assert "SHA256:" in trusted.stderr and "1 key(s) recorded" in trusted.stderr
     assert keys.stat().st_mode & 0o777 == 0o600 and keys.parent.stat().st_mode & 0o777 == 0o700
-    port = connect.targets(lab_env, [lab_env.site("dc")])["dc"].port
-    assert keys.read_text().startswith(f"[127.0.0.1]:{port} ssh-ed25519 ")
+    target = connect.targets(lab_env, [lab_env.site("dc")])["dc"]
+    assert (target.host, target.port) == (str(lab_env.mgmt_ip(lab_env.site("dc"))), 22)  # the plan's address
+    assert keys.read_text().startswith(f"{target.host} ssh-ed25519 ")
 
     again = pdc("wan", "diff", ENV(lab_env), "--limit", "dc", "--quiet", "--report", str(tmp_path / "d2.json"),
                 env=env)

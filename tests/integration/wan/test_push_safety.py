@@ -19,7 +19,22 @@ from tests.integration.wan.conftest import ENV, PDC, pdc, report
 
 pytestmark = pytest.mark.lab
 
-CONTROLLER = "127.0.0.1/32"  # how the lab controller reaches its emulated switches
+
+
+def _controller(env) -> tuple[str, str]:
+    """The management entry that admits the controller (the lab's gateway link), and its address."""
+    from pdc.lab import netns
+
+    gateway = env.settings.lab.gateway_network
+    return str(gateway), str(netns.machine_address(gateway))
+
+
+def _wildcard(entry: str) -> str:
+    """A management entry as the IOS ACL names it (`10.99.0.0 0.0.0.3`)."""
+    from ipaddress import IPv4Network
+
+    net = IPv4Network(entry)
+    return f"{net.network_address} {net.hostmask}"
 
 
 def _configs(env, site_id: str) -> tuple[str, str]:
@@ -67,14 +82,16 @@ def without_controller(lab_env, tmp_path) -> str:
     copy = tmp_path / "lab"
     shutil.copytree(lab_env.root, copy)
     data = yaml.safe_load((copy / "environment.yml").read_text())
-    assert CONTROLLER in data["shared_services"]["management"]
-    data["shared_services"]["management"].remove(CONTROLLER)
+    entry, _ = _controller(lab_env)
+    assert entry in data["shared_services"]["management"]
+    data["shared_services"]["management"].remove(entry)
     (copy / "environment.yml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     return str(copy)
 
 
 def test_a_change_that_cuts_the_controller_is_refused_untouched_unless_allowed(fresh_wan, lab_env, without_controller,
                                                                                 tmp_path):
+    entry, me = _controller(lab_env)
     first = pdc("wan", "push", ENV(lab_env), "--limit", "dc", "--apply", "--yes", "--quiet")
     assert first.returncode == 0, first.stderr[-2000:]
     before = {site: _configs(lab_env, site)[0] for site in ("dc", "nam-sach-01")}
@@ -87,11 +104,11 @@ def test_a_change_that_cuts_the_controller_is_refused_untouched_unless_allowed(f
         assert by_site[site]["status"] == "refused-lockout", by_site[site]
         reason = by_site[site]["reason"]
         assert reason.startswith("untouched: line vty 0 4: access-class VTY-MGMT in would refuse the controller "
-                                 "127.0.0.1"), reason
+                                 f"{me} "), reason
         assert "offending line: 'ip access-list standard VTY-MGMT" in reason
         assert _same(_configs(lab_env, site)[0], before[site]), f"{site} was changed"
     # dc already admitted the controller: the line that drops it is named
-    assert "no " in by_site["dc"]["reason"] and "127.0.0.1" in by_site["dc"]["reason"].split("offending line")[1]
+    assert "no " in by_site["dc"]["reason"] and _wildcard(entry) in by_site["dc"]["reason"].split("offending line")[1]
 
     dry = pdc("wan", "push", without_controller, "--limit", "dc", "--quiet", "--report", str(tmp_path / "dry.json"))
     assert report(tmp_path / "dry.json")["summary"] == {"refused-lockout": 1} and dry.returncode == 1
@@ -102,8 +119,27 @@ def test_a_change_that_cuts_the_controller_is_refused_untouched_unless_allowed(f
     data = report(tmp_path / "allowed.json")
     assert data["summary"] == {"ok": 2}
     assert all("lockout guard overridden (--allow-lockout): line vty 0 4" in d["reason"] for d in data["devices"])
-    running = _configs(lab_env, "dc")[0]
-    assert "permit 127.0.0.1" not in running and "permit 127.0.0.1" in before["dc"]
+    assert f"permit {_wildcard(entry)}" in before["dc"]
+    # a real lockout: the device now enforces the ACL the push left, against the controller's real address;
+    # the connection is closed before the SSH banner (as on IOS), so nothing is ever authenticated
+    for site in ("dc", "nam-sach-01"):
+        with pytest.raises(Exception) as refused_login:  # noqa: PT011 - Netmiko wraps paramiko's error
+            _configs(lab_env, site)
+        assert "banner" in str(refused_login.value).lower() or "closed" in str(refused_login.value).lower(), \
+            refused_login.value
+    log = switches_log(lab_env)
+    assert f"dc: refused {me} (access-class VTY-MGMT: deny any log)" in log
+    assert "nam-sach-01: refused" in log
+    # and the engine reports the device as unreachable from now on
+    still = pdc("wan", "diff", ENV(lab_env), "--limit", "dc", "--quiet", "--report", str(tmp_path / "after.json"))
+    assert still.returncode == 1
+    assert report(tmp_path / "after.json")["devices"][0]["status"] == "unreachable"
+
+
+def switches_log(env) -> str:
+    from pdc.lab import switches
+
+    return switches.Paths(env).log.read_text(errors="replace")
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from pdc.lab import switches
-from pdc.lab.state import find_pids
+from pdc.lab import netns, switches
+from pdc.lab.state import LabState, find_pids
 
 pytestmark = pytest.mark.lab
 
@@ -38,5 +38,12 @@ def test_up_is_idempotent_recovers_after_a_kill_and_down_leaves_nothing(lab_swit
     assert find_pids(paths.marker) == []  # no process of ours left (found by command line, not pid file)
     assert new_pid not in find_pids("pdc.lab.switchsim.server")
     assert not paths.dir.exists()
+    # the network goes too: the WAN netns (its addresses with it) and this machine's routes to it; with no
+    # lab host up, the core that --wan-only brought up as well
+    state = LabState(lab_env.name)
+    assert not netns.exists(state.wan_ns)
+    assert netns.wan_routes_left(state.uplink, switches.routed(lab_env)) == []
+    if not state.read_hosts().get("hosts"):
+        assert netns.listed(state.ns_prefix) == [] and not netns.link_exists(state.uplink)
     assert not any(s["reachable"] for s in switches.status(lab_env))
     switches.up(lab_env)  # leave it as the session fixture expects
