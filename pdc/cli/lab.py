@@ -136,3 +136,25 @@ def fault(env: str, site: str, refuse: bool, reject_login: bool, reject_command:
         raise click.UsageError(f"no site {site!r} in {environment.name}")
     devices = switches.set_fault(environment, site, None if clear else wanted)
     click.echo(json.dumps({site: devices.get(site, {})}))
+
+
+@lab.command()
+@click.argument("env")
+def provision(env: str) -> None:
+    """The lab's stand-in for `pulumi up`: create ENV's plan in its lab cloud (`up --cloud` first).
+
+    Lab only: Keystone and Neutron resources through openstacksdk; compute and volumes are skipped
+    (no Nova or Cinder in the lab). Idempotent: what exists is kept.
+    """
+    from pdc.lab.cloud.provision import provision_lab
+
+    environment = load_or_exit(env)
+    try:
+        result = provision_lab(environment)
+    except Exception as exc:  # an SDK error names the request that failed: its message, no traceback
+        from pdc.lab.errors import LabError
+
+        if isinstance(exc, LabError):
+            raise
+        raise LabError(f"lab provisioning failed: {type(exc).__name__}: {exc}") from exc
+    click.echo(json.dumps(result, indent=2))

@@ -115,6 +115,7 @@ def _keystone_conf(data: Path, logs: Path) -> str:
 log_file = {logs / 'keystone.log'}
 [database]
 connection = sqlite:///{data / 'keystone.sqlite'}
+sqlite_synchronous = false
 [token]
 provider = fernet
 [fernet_tokens]
@@ -124,7 +125,9 @@ key_repository = {data / 'fernet-keys'}
 [credential]
 key_repository = {data / 'credential-keys'}
 [cache]
-enabled = false
+# one worker: its in-process cache stays coherent; without it a token check costs ~90 SQLite sessions
+enabled = true
+backend = dogpile.cache.memory
 """
 
 
@@ -146,6 +149,8 @@ dhcp_agent_notification = false
 router_auto_schedule = false
 [database]
 connection = sqlite:///{data / 'neutron.sqlite'}
+# a lab database: no fsync per commit (a crash loses the lab's cloud, which `up` rebuilds from the template)
+sqlite_synchronous = false
 [keystone_authtoken]
 www_authenticate_uri = {url('keystone')}
 auth_url = {url('keystone')}
