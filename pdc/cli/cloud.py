@@ -75,7 +75,7 @@ def _print(console: Console, result) -> None:
     for column in ("tenant", "finding", "resource", "detail", "control"):
         table.add_column(column)
     for p in result.posture:
-        if p.status != "pass":
+        if p.status in ("fail", "waived"):
             colour = "red" if p.status == "fail" else "yellow"
             for finding in p.findings or ["(no detail)"]:
                 table.add_row(escape(p.tenant), f"[{colour}]posture {p.status}[/]", "", escape(finding),
@@ -89,7 +89,8 @@ def _print(console: Console, result) -> None:
     passed = sum(1 for p in result.posture if p.status == "pass")
     console.print(f"{len(result.tenants)} tenant(s) judged ({', '.join(map(escape, result.tenants)) or 'none'}); "
                   f"{result.counts['cloud']} cloud resources against {result.counts['planned']} planned; "
-                  f"controls: {passed} pass, {len(result.failing)} fail; drift: {len(result.drift)}")
+                  f"controls: {passed} pass, {len(result.failing)} fail, "
+                  f"{sum(1 for p in result.posture if p.status == 'not read')} not read; drift: {len(result.drift)}")
     if result.unplanned_tenants:
         console.print(f"[yellow]not in plan:[/] {', '.join(map(escape, result.unplanned_tenants))}")
     console.print(f"[dim]not read here: {escape(NOT_READ)}[/]")

@@ -28,7 +28,9 @@ from pdc.plan import Plan, Violation, check_policies, run_program
 
 # findings about quota resources of services the audit does not read (Nova, Cinder)
 UNREAD_TYPES = ("QuotaSetV2", "QuoteSetV3")
-PASS, FAIL, WAIVED_STATUS = "pass", "fail", "waived"
+# controls whose policy judges only what is not read (volumes, instances, server groups)
+UNREAD_CONTROLS = {"PDC-CLD-004", "PDC-CLD-005"}
+PASS, FAIL, WAIVED_STATUS, NOT_READ = "pass", "fail", "waived", "not read"
 
 
 @dataclass
@@ -88,6 +90,9 @@ def posture(env: Environment, live_plan: Plan, systems: list[str]) -> list[Postu
         mine: list[Violation] = by_tenant.get(tenant, [])
         for cid, v in verdicts(tenant_target(env.system(tenant)), catalog, decisions).items():
             if v.status == NOT_APPLICABLE or cid not in policy_of:
+                continue
+            if cid in UNREAD_CONTROLS:
+                out.append(Posture(tenant, cid, NOT_READ, [f"not read here: {live.NOT_READ}"]))
                 continue
             found = [f for f in mine if f.policy == policy_of[cid]]
             failing = [f for f in found if f.mandatory]

@@ -42,7 +42,7 @@ HERE = Path(__file__).resolve().parent
 REQUIREMENTS = HERE / "requirements.txt"
 HELPERS = HERE / "helpers"
 START_TIMEOUT = 90.0
-TEMPLATE_VERSION = "1"  # bump when what the template holds changes
+TEMPLATE_VERSION = "2"  # bump when what the template holds changes
 ADMIN_CLOUD = "admin"
 DEPLOYER_CLOUD = "deployer"
 DEPLOY_PROJECT = "pdc-deploy"
@@ -298,6 +298,7 @@ def ensure_template() -> dict:
         work = target.with_name(target.name + ".building")
         shutil.rmtree(work, ignore_errors=True)
         build = _TemplateBuild(work)
+        start = time.monotonic()
         try:
             creds = build.run()
         finally:
@@ -307,6 +308,7 @@ def ensure_template() -> dict:
                          "lock"):
             p = work / leftover
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+        write_atomic(work / "template.json", json.dumps({"seconds": round(time.monotonic() - start, 1)}) + "\n")
         write_atomic(work / "secrets.json", json.dumps(creds, indent=2) + "\n", mode=0o600)
         work.rename(target)
         return creds
@@ -364,6 +366,17 @@ class _TemplateBuild:
 
 
 # ---------------------------------------------------------------- up / down / status
+
+
+def build_records() -> dict:
+    """How long the cold builds took when they ran (the venv, the template), from their records."""
+    out = {}
+    for what, file in (("venv", venv_dir() / ".pdc-ready.json"), ("template", template_dir() / "template.json")):
+        try:
+            out[what] = json.loads(file.read_text())
+        except (OSError, ValueError):
+            out[what] = None
+    return out
 
 
 def up(env_name: str) -> dict:
