@@ -59,6 +59,8 @@ class Provisioner:
         self.ids: dict[str, str] = {}  # planned id -> real id
         self.created: dict[str, int] = defaultdict(int)
         self.skipped: dict[str, int] = defaultdict(int)
+        self.fresh: set[str] = set()  # projects created by this run: nothing to look for in them
+        self.rules: dict[str, list] = {}  # security group id -> its rules, listed once
 
     # ------------------------------------------------------------ lookups the program makes
 
@@ -144,6 +146,7 @@ class Provisioner:
                                                       description=p.get("description", ""),
                                                       is_enabled=p.get("enabled", True), tags=p.get("tags", []))
             self.created["Project"] += 1
+            self.fresh.add(found.id)
         self.ids[r.id] = found.id
 
     def role_assignment(self, r: Captured) -> None:
@@ -162,6 +165,8 @@ class Provisioner:
         self.created["QuotaV2"] += 1
 
     def _find(self, finder, r: Captured, project: str):
+        if project in self.fresh:
+            return None
         return next(iter(finder(name=r.inputs["name"], project_id=project)), None)
 
     def network(self, r: Captured) -> None:
@@ -199,6 +204,7 @@ class Provisioner:
             if p.get("deleteDefaultRules"):
                 for rule in net.security_group_rules(security_group_id=found.id):
                     net.delete_security_group_rule(rule)
+                self.rules[found.id] = []
         self.ids[r.id] = found.id
 
     def rule(self, r: Captured) -> None:
@@ -209,13 +215,16 @@ class Provisioner:
                   "protocol": p.get("protocol"), "port_range_min": _int(p.get("portRangeMin")),
                   "port_range_max": _int(p.get("portRangeMax")), "remote_ip_prefix": p.get("remoteIpPrefix"),
                   "remote_group_id": self.real(p["remoteGroupId"]) if p.get("remoteGroupId") else None}
-        for existing in net.security_group_rules(security_group_id=group):
+        if group not in self.rules:
+            self.rules[group] = list(net.security_group_rules(security_group_id=group))
+        for existing in self.rules[group]:
             if all(getattr(existing, k) == v for k, v in wanted.items()):
                 self._done(r, existing.id, False)
                 return
         made = net.create_security_group_rule(security_group_id=group, project_id=self._project_of(r),
                                               description=p.get("description", ""),
                                               **{k: v for k, v in wanted.items() if v is not None})
+        self.rules[group].append(made)
         self._done(r, made.id, True)
 
     def router(self, r: Captured) -> None:
@@ -255,13 +264,13 @@ class Provisioner:
             port = self.real(p["portId"])
             if any(leg.id == port for leg in legs):
                 return
-            net.add_interface_to_router(router, port_id=port)
+            net.add_interface_to_router(router, port=port)
         else:
             subnet = self.real(p["subnetId"])
             if any(f.get("subnet_id") == subnet for leg in legs for f in leg.fixed_ips
                    if leg.device_owner != "network:router_gateway"):
                 return
-            net.add_interface_to_router(router, subnet_id=subnet)
+            net.add_interface_to_router(router, subnet=subnet)
         self.created["RouterInterface"] += 1
 
     def routes(self, router_routes: list[Captured], subnet_routes: list[Captured]) -> None:

@@ -118,7 +118,7 @@ def test_deleted_network_is_missing(lab_cloud, lab_env, tmp_path):
     network = net.find_network("qlvb-app") or next(n for n in net.networks() if n.name.startswith("qlvb-"))
     for port in list(net.ports(network_id=network.id)):
         if port.device_owner.startswith("network:router_interface"):
-            net.remove_interface_from_router(port.device_id, port_id=port.id)
+            net.remove_interface_from_router(port.device_id, port=port.id)
         elif not port.device_owner.startswith("network:"):
             net.delete_port(port)
     net.delete_network(network)
