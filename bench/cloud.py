@@ -53,8 +53,7 @@ def main() -> None:
         "cached in $PDC_CACHE; never rebuilt while requirements.txt is unchanged")
     row("lab cloud: its bootstrapped template built once (Keystone db_sync + bootstrap, Neutron schema)",
         f"{template.get('seconds', '?')} s", "cached; `up` copies it (no schema rebuild)")
-    if cold:
-        services.down("lab")
+    services.down("lab")  # the warm start: venv and template cached, nothing running
     warm, result = pdc("lab", "up", "lab", "--cloud-only")
     again, again_result = pdc("lab", "up", "lab", "--cloud-only")
     memory = sum(s["memory_mib"] for s in services.status("lab"))
