@@ -28,8 +28,8 @@ def _fail(message: str) -> None:
 @cloud.command()
 @click.argument("env")
 @click.option("--cloud", "cloud_name", metavar="NAME",
-              help="The cloud in clouds.yaml (default: cloud.pdc.yml's, else OS_CLOUD; the lab's admin for a "
-                   "`source: lab` environment).")
+              help="The cloud in clouds.yaml (default: OS_CLOUD, else cloud.pdc.yml's `cloud:`; the lab's admin "
+                   "for a `source: lab` environment).")
 @click.option("--json", "json_out", metavar="PATH", help="Also write the result as JSON to PATH ('-': stdout).")
 def audit(env: str, cloud_name: str | None, json_out: str | None) -> None:
     """Drift of ENV's tenants against the plan, and the PDC-CLD controls on the live resources.
