@@ -69,6 +69,9 @@ def main() -> None:
     audits = [pdc("cloud", "audit", "lab")[0] for _ in range(3)]
     row("`pdc cloud audit lab` (plan + read + compare + policies), median of 3", f"{statistics.median(audits):.2f} s",
         f"goal ≤ {GOAL_AUDIT:.0f} s")
+    from pdc.environment import load_environment
+
+    copy_name = load_environment(COPY.name).name  # the lab's state is keyed by the environment's name
     services.down("lab")
     pdc("lab", "up", COPY.name, "--cloud-only")
     try:
@@ -79,7 +82,7 @@ def main() -> None:
         audit, result = pdc("cloud", "audit", COPY.name, ok=(0,))
         row("`pdc cloud audit` of the provisioned haiduong", f"{audit:.2f} s", "clean (exit 0)")
     finally:
-        services.down(Path(COPY.name).name)
+        services.down(copy_name)
 
 
 if __name__ == "__main__":
