@@ -33,8 +33,8 @@ test-unit: setup
 # What each tier runs in CI. Suites still being brought up on the lab are listed apart, and
 # run on their own with `make test-pending`, until they pass and join their tier.
 # audit before hardening: both share one private lab, and the audit first checks it unhardened
-INTEGRATION := tests/integration/lab tests/integration/wan tests/integration/audit tests/integration/hardening \
-	tests/integration/flows
+INTEGRATION := tests/integration/lab tests/integration/wan tests/integration/cloud tests/integration/audit \
+	tests/integration/hardening tests/integration/flows
 KERNEL := tests/kernel
 E2E := tests/e2e
 PENDING :=

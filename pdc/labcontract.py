@@ -3,6 +3,8 @@
 Under ``<PDC_STATE>/lab/<env>/``, written by ``pdc lab up``:
 - ``switches.json`` (mode 600): the emulated WAN's credentials and each device's host and port;
 - ``switches/ready.json`` and ``switches/server.pid``: the emulated WAN is up (``down`` removes them);
+- ``cloud/clouds.yaml`` (mode 600): the lab cloud's Keystone URL and its admin and deployer
+  credentials (``pdc lab up --cloud``; ``down`` removes it);
 - ``hosts.json``: the lab hosts that are up; ``ssh_config``, ``id_ed25519`` and ``known_hosts``:
   how to reach them.
 
@@ -26,6 +28,9 @@ HOSTS_FILE = "hosts.json"
 SSH_CONFIG = "ssh_config"
 KEY = "id_ed25519"
 KNOWN_HOSTS = "known_hosts"
+CLOUD_DIR = "cloud"
+CLOUDS_YAML = "clouds.yaml"
+LAB_AUDIT_CLOUD = "admin"  # the lab clouds.yaml's cloud that reads every project
 
 
 class LabNotUp(RuntimeError):
@@ -106,3 +111,12 @@ def started_hosts(env_name: str) -> set[str]:
 
 def ssh_config(env_name: str) -> Path:
     return root(env_name) / SSH_CONFIG
+
+
+def clouds_yaml(env_name: str) -> Path:
+    """The lab cloud's clouds.yaml; LabNotUp when the lab cloud is not up."""
+    file = root(env_name) / CLOUD_DIR / CLOUDS_YAML
+    if not file.is_file():
+        raise LabNotUp(f"the cloud of {env_name} is `source: lab` (cloud.pdc.yml) but its lab cloud is not up "
+                       f"(no {file}): run `pdc lab up {env_name} --cloud`")
+    return file

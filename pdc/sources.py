@@ -2,7 +2,10 @@
 
 Two files next to the environment's model say it:
 - ``hosts.pdc.yml`` (the Ansible inventory plugin's config): ``source: lab | model`` for the hosts;
-- ``wan.pdc.yml``: ``source: lab | model`` for the WAN devices (no file: ``model``).
+- ``wan.pdc.yml``: ``source: lab | model`` for the WAN devices (no file: ``model``);
+- ``cloud.pdc.yml``: ``source: lab | clouds`` for the OpenStack cloud the tenants run in (no file:
+  ``clouds``, openstacksdk's own clouds.yaml search and ``OS_CLOUD``), and optionally the
+  ``cloud:`` name to use in it.
 
 ``model`` is production: the model's management addresses. ``lab`` is the embedded lab, read
 from the files the lab publishes in its state directory (pdc.labcontract); a lab that is not
@@ -22,6 +25,8 @@ from pdc.yamlsource import SourceError, load
 
 HOSTS_FILE = "hosts.pdc.yml"
 WAN_FILE = "wan.pdc.yml"
+CLOUD_FILE = "cloud.pdc.yml"
+CLOUDS = "clouds"
 LAB = "lab"
 MODEL = "model"
 
@@ -43,6 +48,11 @@ class HostsFile(_Closed):
 
 class WanFile(_Closed):
     source: Source = MODEL
+
+
+class CloudFile(_Closed):
+    source: Literal["lab", "clouds"] = CLOUDS
+    cloud: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 class SourcesError(RuntimeError):
@@ -68,7 +78,7 @@ def _read(root: Path, filename: str, model: type[_Closed], display) -> _Closed |
 def errors(root: Path, display=str) -> list[SourceError]:
     """Every problem in the environment's source files (for `pdc validate`)."""
     out: list[SourceError] = []
-    for filename, model in ((HOSTS_FILE, HostsFile), (WAN_FILE, WanFile)):
+    for filename, model in ((HOSTS_FILE, HostsFile), (WAN_FILE, WanFile), (CLOUD_FILE, CloudFile)):
         try:
             _read(root, filename, model, display)
         except SourcesError as exc:
@@ -87,3 +97,8 @@ def hosts(root: Path) -> Source:
     parsed = _read(root, HOSTS_FILE, HostsFile, str)
     return parsed.source if parsed else MODEL
 
+
+
+def cloud(root: Path) -> CloudFile:
+    """Which cloud the tenants of the environment at `root` run in: the lab's, or clouds.yaml's."""
+    return _read(root, CLOUD_FILE, CloudFile, str) or CloudFile()

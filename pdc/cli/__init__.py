@@ -15,6 +15,7 @@ COMMANDS = {
     "wan": "pdc.cli.wan:wan",
     "audit": "pdc.cli.audit:audit",
     "controls": "pdc.cli.controls:controls",
+    "cloud": "pdc.cli.cloud:cloud",
 }
 
 
@@ -36,7 +37,7 @@ def _available(target: str) -> bool:
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
-    """Provincial data centre toolkit: validate, plan, lab, WAN, audit.
+    """Provincial data centre toolkit: validate, plan, lab, WAN, audit, cloud.
 
     ENV is an environment name under inventories/ (lab, haiduong) or a path to one.
     """

@@ -1,4 +1,4 @@
-"""`pdc lab up|down|status ENV`: the embedded lab (containers, the VM, the emulated WAN).
+"""`pdc lab up|down|status ENV`: the embedded lab (containers, the VM, the emulated WAN, the cloud).
 
 Hosts (nspawn containers and the QEMU VM) live in ``pdc.lab.hosts``; the emulated
 switches in ``pdc.lab.switches``. Both keep their state under
@@ -35,14 +35,32 @@ def lab() -> None:
 @click.argument("env")
 @click.option("--wan-only", is_flag=True, help="Start only the emulated switches.")
 @click.option("--no-vm", is_flag=True, help="Skip the real-kernel VM hosts.")
-def up(env: str, wan_only: bool, no_vm: bool) -> None:
-    """Start the lab for ENV (idempotent; recovers from a crashed earlier run)."""
+@click.option("--cloud", "with_cloud", is_flag=True,
+              help="Also start the lab cloud (Keystone and Neutron on the loopback address, clouds.yaml in the "
+                   "lab's state).")
+@click.option("--cloud-only", is_flag=True, help="Start only the lab cloud.")
+def up(env: str, wan_only: bool, no_vm: bool, with_cloud: bool, cloud_only: bool) -> None:
+    """Start the lab for ENV (idempotent; recovers from a crashed earlier run).
+
+    The cloud (real OpenStack API services) starts only with --cloud or --cloud-only: it costs
+    about 300 MiB, and only the cloud audit needs it.
+    """
     from pdc.lab import hosts, switches
 
+    if wan_only and cloud_only:
+        raise click.UsageError("--wan-only and --cloud-only exclude each other")
     environment = load_or_exit(env)
-    if not wan_only:
-        hosts.up(environment, with_vm=not no_vm)
-    switches.up(environment)
+    if not cloud_only:
+        if not wan_only:
+            hosts.up(environment, with_vm=not no_vm)
+        switches.up(environment)
+    if with_cloud or cloud_only:
+        from pdc.lab.cloud import services
+
+        result = services.up(environment.name)
+        click.echo(f"lab cloud: {result['state']} (Keystone {services.url('keystone')}, Neutron "
+                   f"{services.url('neutron')}); clouds.yaml: {result['clouds_yaml']}; "
+                   f"timings: {json.dumps(result['timings'])}")
 
 
 @lab.command()
@@ -50,8 +68,10 @@ def up(env: str, wan_only: bool, no_vm: bool) -> None:
 def down(env: str) -> None:
     """Stop everything the lab started for ENV and remove its namespaces, mounts and files."""
     from pdc.lab import hosts, switches
+    from pdc.lab.cloud import services
 
     environment = load_or_exit(env)
+    services.down(environment.name)
     switches.down(environment)
     hosts.down(environment)
 
@@ -66,9 +86,11 @@ def status(env: str, as_json: bool) -> None:
     show "not started"), 1 when a started member does not, 3 when nothing is started.
     """
     from pdc.lab import hosts, switches
+    from pdc.lab.cloud import services
 
     environment = load_or_exit(env)
-    result = {"hosts": hosts.status(environment), "switches": switches.status(environment)}
+    result = {"hosts": hosts.status(environment), "switches": switches.status(environment),
+              "cloud": services.status(environment.name)}
     members = [i for items in result.values() for i in items]
     code = 3 if not any(i["started"] for i in members) else int(any(i["started"] and not i["reachable"]
                                                                     for i in members))
@@ -86,7 +108,7 @@ def status(env: str, as_json: bool) -> None:
     for kind, items in result.items():
         for item in items:
             ok = "[green]yes" if item["reachable"] else "[red]no" if item["started"] else "[dim]not started"
-            table.add_row(kind[:-1] if kind == "hosts" else "switch", escape(str(item["name"])),
+            table.add_row({"hosts": "host", "switches": "switch"}.get(kind, "cloud"), escape(str(item["name"])),
                           escape(str(item["address"])), ok)
     Console().print(table)
     raise SystemExit(code)
@@ -114,3 +136,25 @@ def fault(env: str, site: str, refuse: bool, reject_login: bool, reject_command:
         raise click.UsageError(f"no site {site!r} in {environment.name}")
     devices = switches.set_fault(environment, site, None if clear else wanted)
     click.echo(json.dumps({site: devices.get(site, {})}))
+
+
+@lab.command()
+@click.argument("env")
+def provision(env: str) -> None:
+    """The lab's stand-in for `pulumi up`: create ENV's plan in its lab cloud (`up --cloud` first).
+
+    Lab only: Keystone and Neutron resources through openstacksdk; compute and volumes are skipped
+    (no Nova or Cinder in the lab). Idempotent: what exists is kept.
+    """
+    from pdc.lab.cloud.provision import provision_lab
+
+    environment = load_or_exit(env)
+    try:
+        result = provision_lab(environment)
+    except Exception as exc:  # an SDK error names the request that failed: its message, no traceback
+        from pdc.lab.errors import LabError
+
+        if isinstance(exc, LabError):
+            raise
+        raise LabError(f"lab provisioning failed: {type(exc).__name__}: {exc}") from exc
+    click.echo(json.dumps(result, indent=2))

@@ -1,4 +1,5 @@
-"""`pdc plan ENV [--json [PATH]]`: the offline tenant plan and its policy check."""
+"""`pdc plan ENV [--json [PATH]] [--cloud [NAME]]`: the offline tenant plan, its policy check, and with
+--cloud the plan against the cloud's quotas and usage."""
 
 from __future__ import annotations
 
@@ -27,10 +28,14 @@ def _short(rtype: str) -> str:
 @click.argument("env")
 @click.option("--json", "json_out", is_flag=False, flag_value="-", default=None, metavar="[PATH]",
               help="Write the plan as JSON (top-level 'resources': type, name, inputs) to PATH, or to stdout.")
-def plan(env: str, json_out: str | None) -> None:
+@click.option("--cloud", "cloud_name", is_flag=False, flag_value="", default=None, metavar="[NAME]",
+              help="Also read the cloud's network quotas and usage (read-only; NAME in clouds.yaml, default as "
+                   "for `pdc cloud audit`) and flag what the plan would exceed or lower below use.")
+def plan(env: str, json_out: str | None, cloud_name: str | None) -> None:
     """Plan the OpenStack tenants of ENV offline (Pulumi mocks) and check the level policies.
 
-    Exits 1 if a mandatory policy is violated, naming the resource and the policy.
+    Exits 1 if a mandatory policy is violated, naming the resource and the policy, or, with
+    --cloud, if the plan exceeds a quota of the cloud or lowers one below its usage.
     """
     environment = load_or_exit(env)
     if environment.settings.openstack is None:
@@ -43,9 +48,13 @@ def plan(env: str, json_out: str | None) -> None:
     to_stdout = json_out == "-"
     console = Console(stderr=to_stdout)
     result = make_plan(environment)
+    quota_flags, quota_read = ([], None) if cloud_name is None else _cloud_quotas(environment, result, cloud_name)
 
     if json_out:
-        text = json.dumps(result.to_json(), ensure_ascii=False, indent=2)
+        data = result.to_json()
+        if quota_read is not None:
+            data["cloud_quotas"] = {"read": quota_read, "flags": [f.to_json() for f in quota_flags]}
+        text = json.dumps(data, ensure_ascii=False, indent=2)
         if to_stdout:
             click.echo(text)
         else:
@@ -54,10 +63,20 @@ def plan(env: str, json_out: str | None) -> None:
 
     _print_summary(console, environment, result.summary())
 
+    if quota_flags:
+        err = Console(stderr=True, highlight=False, soft_wrap=True)
+        for flag in quota_flags:
+            err.print("[red]cloud quota[/] ", end="")
+            err.print(str(flag), markup=False)
+        err.print(f"[bold red]{len(quota_flags)} quota problem(s) in the cloud: nothing may be applied[/]")
+    elif quota_read is not None:
+        console.print(f"[green]cloud quotas: the plan fits[/] ({len(quota_read)} tenant(s) read)")
     violations = result.violations
     if not violations:
         console.print("[green]policies: no violations[/] "
                       f"({', '.join(p.name for p in _policy_objects())})")
+        if quota_flags:
+            sys.exit(1)
         return
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     for v in violations:
@@ -67,6 +86,29 @@ def plan(env: str, json_out: str | None) -> None:
     if result.mandatory_violations:
         err.print(f"[bold red]{len(result.mandatory_violations)} mandatory policy violation(s): "
                   "nothing may be applied[/]")
+    if result.mandatory_violations or quota_flags:
+        sys.exit(1)
+
+
+def _cloud_quotas(environment, result, cloud_name: str):
+    """The plan against the cloud's network quotas and usage; a cloud that cannot be read is exit 1."""
+    from pdc.cloud.connect import CloudError, _message, connect
+    from pdc.cloud.live import BadAnswer
+    from pdc.cloud.quotas import check
+
+    try:
+        conn, name = connect(environment, cloud_name or None)
+        try:
+            return check(environment, result, conn)
+        except BadAnswer as exc:
+            raise CloudError(f"cloud {name!r} answered something unexpected: {exc}") from None
+        except Exception as exc:
+            raise CloudError(f"cloud {name!r}: reading quotas failed: {type(exc).__name__}: {_message(exc)}") \
+                from None
+        finally:
+            conn.close()
+    except CloudError as exc:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(1)
 
 
