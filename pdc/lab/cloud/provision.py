@@ -19,31 +19,31 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
+from pdc.cloud.live import NETWORK_QUOTA as NEUTRON_QUOTA
+from pdc.cloud.live import (
+    READ_TYPES,
+    T_FIP,
+    T_NETWORK,
+    T_PORT,
+    T_PROJECT,
+    T_QUOTA_NETWORK,
+    T_ROLE_ASSIGNMENT,
+    T_ROUTER,
+    T_ROUTER_IF,
+    T_ROUTER_ROUTE,
+    T_RULE,
+    T_SECGROUP,
+    T_SUBNET,
+    T_SUBNET_ROUTE,
+    P,
+)
 from pdc.environment import Environment
 from pdc.lab.errors import LabError
 from pdc.pulumi_mocks import Captured
 
-T = "openstack:"
-T_PROJECT = T + "identity/project:Project"
-T_ROLE_ASSIGNMENT = T + "identity/roleAssignment:RoleAssignment"
-T_QUOTA_NETWORK = T + "networking/quotaV2:QuotaV2"
-T_NETWORK = T + "networking/network:Network"
-T_SUBNET = T + "networking/subnet:Subnet"
-T_SECGROUP = T + "networking/secGroup:SecGroup"
-T_RULE = T + "networking/secGroupRule:SecGroupRule"
-T_ROUTER = T + "networking/router:Router"
-T_PORT = T + "networking/port:Port"
-T_ROUTER_IF = T + "networking/routerInterface:RouterInterface"
-T_ROUTER_ROUTE = T + "networking/routerRoute:RouterRoute"
-T_SUBNET_ROUTE = T + "networking/subnetRoute:SubnetRoute"
-T_FIP = T + "networking/floatingIp:FloatingIp"
-HANDLED = (T_PROJECT, T_ROLE_ASSIGNMENT, T_QUOTA_NETWORK, T_NETWORK, T_SUBNET, T_SECGROUP, T_RULE, T_ROUTER,
-           T_PORT, T_ROUTER_IF, T_ROUTER_ROUTE, T_SUBNET_ROUTE, T_FIP)
-# the plan's camelCase quota fields -> openstacksdk's Quota attributes
-NETWORK_QUOTA = {"network": "networks", "subnet": "subnets", "port": "ports", "router": "routers",
-                 "floatingip": "floating_ips", "securityGroup": "security_groups",
-                 "securityGroupRule": "security_group_rules", "rbacPolicy": "rbac_policies",
-                 "subnetpool": "subnet_pools"}
+# the resource types the live audit reads are the ones the lab creates; Neutron's quota names by the plan's
+HANDLED = READ_TYPES
+NETWORK_QUOTA = {plan: neutron for neutron, plan in NEUTRON_QUOTA.items()}
 # the lab's external network: documentation addresses (RFC 5737), never configured on any interface
 EXTERNAL_CIDR = "203.0.113.0/24"
 
@@ -108,7 +108,7 @@ class Provisioner:
         self.external_network()
         by_type: dict[str, list[Captured]] = defaultdict(list)
         for r in resources:
-            if r.custom and r.type.startswith(T):
+            if r.custom and r.type.startswith(P):
                 if r.type in HANDLED:
                     by_type[r.type].append(r)
                 else:
