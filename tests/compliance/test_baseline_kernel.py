@@ -90,6 +90,12 @@ def test_network_protocol_modules_disabled(target, item, facts, evidence):
     _check_module(facts, evidence, item.id)
 
 
+@pytest.mark.control("PDC-MOD-004")
+@items(module_items("PDC-MOD-004"))
+def test_wireless_and_bluetooth_modules_disabled(target, item, facts, evidence):
+    _check_module(facts, evidence, item.id)
+
+
 # ------------------------------------------------------------------ sysctl (live values from /proc/sys)
 
 
