@@ -154,6 +154,15 @@ def _cis_coverage(catalog: Catalog) -> list[str]:
     for section in sections:
         lines.append(row(section, SECTIONS.get(section.split(".")[0], ""), [r for r in recs if r.section == section]))
     lines.append(row("**all**", "", recs))
+    # Level 2 by security level: the level from which a host enforces each implemented L2 id
+    from_level: dict[int, int] = Counter()
+    for r in recs:
+        if r.profile == "L2" and state[r.id] == "implemented":
+            from_level[min(c.min_level for c in catalog.controls if r.id in c.cis and c.status == "implemented")] += 1
+    lines += ["", "Level 2 recommendations by the security level from which a host enforces them "
+              "(each control's `min_level`; a level enforces its own and every lower row):", "",
+              "| from security level | L2 recommendations |", "|---|---|"]
+    lines += [f"| {level} | {from_level.get(level, 0)} |" for level in range(1, 6)]
     lines += ["", "<details><summary>Every recommendation not implemented, and why</summary>", "",
               "| CIS id | profile | title | state | control |", "|---|---|---|---|---|"]
     for r in recs:

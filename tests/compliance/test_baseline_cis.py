@@ -462,3 +462,33 @@ def test_no_journal_remote(target, item, facts, evidence):
         value = _journald(facts).get("ForwardToSyslog")
         evidence(f"journald ForwardToSyslog={value}")
         assert value == "yes", "journald does not forward to rsyslog"
+
+
+# ------------------------------------------------------------------ Level 2 (from security level 4)
+
+
+@pytest.mark.control("PDC-ACC-005")
+def test_nologin_not_a_shell(target, facts, evidence):
+    shells = active_lines(facts.file("/etc/shells").stdout)
+    evidence("/etc/shells: " + ", ".join(shells))
+    assert not [s for s in shells if s.endswith("/nologin")], "/etc/shells lists nologin"
+
+
+@pytest.mark.control("PDC-PAM-006")
+@items(lambda t: [Item("even_deny_root"), Item("root_unlock_time", str(norm("PDC-PAM-006", "root_unlock_time")))])
+def test_faillock_includes_root(target, item, facts, evidence):
+    lines = [" ".join(line.split()) for line in active_lines(facts.file("/etc/security/faillock.conf").stdout)]
+    if item.value is None:
+        evidence(f"faillock.conf even_deny_root {'set' if item.id in lines else 'absent'}")
+        assert item.id in lines, "faillock does not lock root"
+        return
+    have = settings("\n".join(lines), "=").get(item.id)
+    evidence(f"faillock.conf {item.id} = {have}")
+    assert have == item.value, f"{item.id} = {have}, expected {item.value}"
+
+
+@pytest.mark.control("PDC-SUD-004")
+def test_sudo_asks_for_a_password(target, facts, evidence):
+    out = facts.run("grep -rhE '^[^#]*NOPASSWD' /etc/sudoers /etc/sudoers.d 2>/dev/null; true")
+    evidence(out.stdout.strip() or "no NOPASSWD rule")
+    assert not out.stdout.strip(), "sudoers has NOPASSWD rules"

@@ -79,6 +79,11 @@ if on PDC-ACC-003; then
   cut -d: -f1 /etc/group | sort | uniq -d | sed 's/^/FAIL: duplicate group name /'
 fi
 
+if on PDC-ACC-005; then
+  # 5.4.3.1 (Level 2): nologin is no login shell
+  if grep -q '/nologin$' /etc/shells; then fix "remove nologin from /etc/shells" && sed -i '\#/nologin$#d' /etc/shells; fi
+fi
+
 if on PDC-ACC-004; then
   # 7.2.9 / 7.2.10: interactive users' homes and dot files
   awk -F: -v min="$uid_min" '($3 >= min && $3 != 65534) || $1 == "root" {print $1 ":" $4 ":" $6 ":" $7}' /etc/passwd |
