@@ -16,11 +16,13 @@ API (what other engines import)::
     catalog.values()                         # {control id: {name: value}} for the roles
 
 Control fields: id, title, severity, min_level, cis, tcvn_group, role, tag, target, platforms,
-kernel, status (implemented | opt-in | exception), reason, check, values.
+kernel, status (implemented | opt-in | not-applicable | exception), reason, compensating (exceptions),
+check, values.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -42,6 +44,11 @@ from pdc.schema_errors import schema_errors
 from pdc.yamlsource import SourceError, load
 
 CATALOG = paths.ROOT / "controls" / "catalog.yml"
+# Every recommendation of CIS Debian Linux 12 v1.1.0 (id, profile L1/L2, title): what the catalog
+# must account for (cis_coverage)
+BENCHMARK = paths.ROOT / "controls" / "cis-debian12-v1.1.0.tsv"
+# A CIS recommendation's state in the catalog: the one status its citing controls share
+ACCOUNTED = ("implemented", "not-applicable", "exception")
 
 ControlId = Annotated[str, StringConstraints(pattern=r"^PDC-[A-Z]{2,4}-[0-9]{3}$")]
 CisId = Annotated[str, StringConstraints(pattern=r"^[0-9]+(\.[0-9]+)+$")]
@@ -52,7 +59,10 @@ ValueKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-
 Scalar = StrictInt | Annotated[StrictStr, StringConstraints(pattern=r"^[A-Za-z0-9_.,:@/+ -]{0,200}$")]
 Severity = Literal["low", "medium", "high", "critical"]
 TcvnGroup = Literal["network", "server", "application", "data"]
-Status = Literal["implemented", "opt-in", "exception"]
+# implemented: a role enforces it; opt-in: only where waivers.yml opts in; not-applicable: the
+# design rules it out (the check proves the design holds); exception: not done, with the reason and
+# the compensating control
+Status = Literal["implemented", "opt-in", "not-applicable", "exception"]
 # What a control is enforced on: a server, a WAN device, an OpenStack tenant.
 TargetKind = Literal["host", "wan", "tenant"]
 Platform = Literal["debian12", "debian13", "cisco_ios", "huawei_vrp", "openstack"]
@@ -92,6 +102,7 @@ class Control(BaseModel):
     kernel: bool
     status: Status
     reason: str | None = None
+    compensating: str | None = Field(default=None, description="exception: what stands in for it")
     check: str = Field(min_length=5)
     values: dict[ValueName, NormativeValue] = Field(default_factory=dict)
 
@@ -99,6 +110,8 @@ class Control(BaseModel):
     def _reason_when_not_implemented(self) -> Control:
         if self.status != "implemented" and not (self.reason or "").strip():
             raise ValueError(f"status {self.status!r} needs a written reason")
+        if self.status == "exception" and not (self.compensating or "").strip():
+            raise ValueError("status 'exception' needs its compensating control")
         return self
 
 
@@ -166,3 +179,45 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     if errors:
         raise InvalidCatalog(errors)
     return catalog
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    id: str
+    profile: str  # L1 | L2 (Server)
+    title: str
+
+    @property
+    def section(self) -> str:
+        """The benchmark section it belongs to: the first two parts of its id (``5.4``)."""
+        return ".".join(self.id.split(".")[:2])
+
+
+def benchmark(path: str | Path | None = None) -> list[Recommendation]:
+    """The benchmark's recommendations, in file order (controls/cis-debian12-v1.1.0.tsv)."""
+    lines = Path(path or BENCHMARK).read_text(encoding="utf-8").splitlines()
+    rows = [line.split("\t") for line in lines if line[:1].isdigit()]
+    return [Recommendation(r[0], r[1], r[2]) for r in rows]
+
+
+def cis_coverage(catalog: Catalog, recommendations: list[Recommendation] | None = None) -> dict[str, str]:
+    """Each recommendation's state in the catalog, {id: state}.
+
+    The state is the status its citing controls share (implemented, not-applicable, exception),
+    ``unaccounted`` when no control cites it (or only opt-in ones), and ``mixed: ...`` when its
+    controls disagree: one recommendation, one state.
+    """
+    statuses: dict[str, set[str]] = {}
+    for c in catalog.controls:
+        for rid in c.cis:
+            statuses.setdefault(rid, set()).add(c.status)
+    out = {}
+    for rec in recommendations if recommendations is not None else benchmark():
+        found = statuses.get(rec.id, set()) - {"opt-in"}
+        if not found:
+            out[rec.id] = "unaccounted"
+        elif len(found) == 1:
+            out[rec.id] = found.pop()
+        else:
+            out[rec.id] = "mixed: " + ", ".join(sorted(found))
+    return out

@@ -120,6 +120,58 @@ def _kind_summary(catalog: Catalog, kind: str, label: str, intro: str) -> list[s
     return lines + [""]
 
 
+SECTIONS = {"1": "Initial setup", "2": "Services", "3": "Network", "4": "Host based firewall",
+            "5": "Access control", "6": "Logging and auditing", "7": "System maintenance"}
+
+
+def _cis_coverage(catalog: Catalog) -> list[str]:
+    """How the catalog accounts for CIS Debian 12 v1.1.0, by benchmark section and profile."""
+    from pdc.controls import benchmark, cis_coverage
+
+    recs = benchmark()
+    state = cis_coverage(catalog, recs)
+    states = ("implemented", "not-applicable", "exception", "unaccounted")
+    short = {"implemented": "impl.", "not-applicable": "N/A", "exception": "exc.", "unaccounted": "none"}
+    lines = ["## CIS Debian 12 v1.1.0 coverage", "",
+             "Each recommendation of the benchmark (`controls/cis-debian12-v1.1.0.tsv`) is in one state: "
+             "*implemented* (a role task named with its control and a live check), *N/A* (not applicable "
+             "by design: the reason, and a live check that the design holds), *exc.* (exception: the reason "
+             "and the compensating control), or *none* (no control cites it yet). "
+             "`tests/unit/controls/test_cis_coverage.py` fails on any Level 1 id in *none*.", "",
+             "| section | | L1 | " + " | ".join(f"L1 {short[s]}" for s in states)
+             + " | L2 | " + " | ".join(f"L2 {short[s]}" for s in states) + " |",
+             "|---|---|" + "---|" * (2 * len(states) + 2)]
+    sections = list(dict.fromkeys(r.section for r in recs))
+
+    def row(label: str, name: str, chosen) -> str:
+        cells = []
+        for profile in ("L1", "L2"):
+            mine = [r for r in chosen if r.profile == profile]
+            counts = Counter(state[r.id].split(":")[0] for r in mine)
+            cells += [str(len(mine))] + [str(counts.get(s, 0) or "-") for s in states]
+        return f"| {label} | {name} | " + " | ".join(cells) + " |"
+
+    for section in sections:
+        lines.append(row(section, SECTIONS.get(section.split(".")[0], ""), [r for r in recs if r.section == section]))
+    lines.append(row("**all**", "", recs))
+    # Level 2 by security level: the level from which a host enforces each implemented L2 id
+    from_level: dict[int, int] = Counter()
+    for r in recs:
+        if r.profile == "L2" and state[r.id] == "implemented":
+            from_level[min(c.min_level for c in catalog.controls if r.id in c.cis and c.status == "implemented")] += 1
+    lines += ["", "Level 2 recommendations by the security level from which a host enforces them "
+              "(each control's `min_level`; a level enforces its own and every lower row):", "",
+              "| from security level | L2 recommendations |", "|---|---|"]
+    lines += [f"| {level} | {from_level.get(level, 0)} |" for level in range(1, 6)]
+    lines += ["", "<details><summary>Every recommendation not implemented, and why</summary>", "",
+              "| CIS id | profile | title | state | control |", "|---|---|---|---|---|"]
+    for r in recs:
+        if state[r.id] != "implemented":
+            cited = ", ".join(c.id for c in catalog.controls if r.id in c.cis) or "-"
+            lines.append(f"| {r.id} | {r.profile} | {_cell(r.title)} | {state[r.id]} | {cited} |")
+    return lines + ["", "</details>", ""]
+
+
 def render_markdown(catalog: Catalog) -> str:
     """The controls document: a summary, then one table per role."""
     lines = [
@@ -134,7 +186,8 @@ def render_markdown(catalog: Catalog) -> str:
         "are on every host). Controls marked *kernel* need a real kernel: they are skipped in",
         "containers and proven on the lab VM. *opt-in* controls apply only where the environment's",
         "`waivers.yml` opts in (`opt_in:`, per system or host pattern); a live waiver there lets a host",
-        "skip a control until its expiry; *exceptions* are never applied and carry their reason.",
+        "skip a control until its expiry; *not-applicable* controls are ruled out by design and their check",
+        "proves the design holds; *exceptions* are never applied and carry their reason and compensating control.",
         "Run one control with `ansible-playbook ... --tags PDC-SSH-003`, or one area with `--tags ssh`.",
         "",
         "| level | controls a host with every role enforces | in a container |",
@@ -145,6 +198,7 @@ def render_markdown(catalog: Catalog) -> str:
     status = Counter(c.status for c in catalog.controls)
     lines += ["", f"{len(catalog.controls)} controls: "
               + ", ".join(f"{n} {s}" for s, n in sorted(status.items())) + ".", ""]
+    lines += _cis_coverage(catalog)
     lines += _kind_summary(catalog, "wan", "WAN switches",
                            "A switch is in no system: it takes the environment's highest system level "
                            "(it carries every system's traffic). The switch templates enforce these "
@@ -164,6 +218,8 @@ def render_markdown(catalog: Catalog) -> str:
                   "|---|---|---|---|---|---|---|---|---|"]
         for c in catalog.by_role(role):
             state = c.status if c.status == "implemented" else f"{c.status}: {c.reason}"
+            if c.compensating:
+                state += f" Compensating: {c.compensating}"
             lines.append(
                 f"| {c.id} | {_cell(c.title)} | {c.severity} | {c.min_level} | {', '.join(c.cis) or '-'} "
                 f"| {c.tcvn_group} | {c.tag} | {'yes' if c.kernel else 'no'} | {_cell(state)} |")

@@ -92,8 +92,14 @@ def test_audit_early_boot(target, facts, evidence):
 
 @pytest.mark.control("PDC-LOG-001")
 @items(lambda t: [Item("rsyslog enabled"), Item("rsyslog active"), Item("ForwardToSyslog", "yes"),
-                  Item("Storage", "persistent")])
+                  Item("Storage", "persistent"), Item("Compress", "yes"), Item("rsyslog logs auth and authpriv")])
 def test_rsyslog_and_journald(target, item, facts, evidence):
+    if item.id.startswith("rsyslog logs"):
+        rules = [line for line in active_lines(facts.run(RSYSLOG_CONF).stdout)
+                 if re.match(r"^[a-z0-9*,.;!=]*auth(priv)?[a-z0-9*,.;!=]*\s", line)]
+        evidence("\n".join(rules) or "no rule for auth/authpriv")
+        assert rules, "rsyslog has no rule for the auth and authpriv facilities"
+        return
     if item.id.startswith("rsyslog"):
         unit = facts.unit("rsyslog.service")
         evidence(f"rsyslog.service {unit.get('UnitFileState')} {unit.get('ActiveState')}")

@@ -90,6 +90,12 @@ def test_network_protocol_modules_disabled(target, item, facts, evidence):
     _check_module(facts, evidence, item.id)
 
 
+@pytest.mark.control("PDC-MOD-004")
+@items(module_items("PDC-MOD-004"))
+def test_wireless_and_bluetooth_modules_disabled(target, item, facts, evidence):
+    _check_module(facts, evidence, item.id)
+
+
 # ------------------------------------------------------------------ sysctl (live values from /proc/sys)
 
 
@@ -176,3 +182,9 @@ def test_ipv6_router_advertisements(target, item, facts, evidence):
 @items(sysctl_items("PDC-SYS-010"))
 def test_sysrq(target, item, facts, evidence):
     _check_sysctl(facts, evidence, item)
+
+
+@pytest.mark.control("PDC-MOD-005")
+@items(module_items("PDC-MOD-005"))
+def test_overlay_and_squashfs_disabled(target, item, facts, evidence):
+    _check_module(facts, evidence, item.id)

@@ -60,8 +60,14 @@ CRON_PATHS = {"/etc/crontab": "600", "/etc/cron.hourly": "700", "/etc/cron.daily
 
 
 @pytest.mark.control("PDC-CRN-001")
-@items(lambda t: [Item(p, m) for p, m in CRON_PATHS.items()])
+@items(lambda t: [Item(p, m) for p, m in CRON_PATHS.items()] + [Item("cron enabled"), Item("cron active")])
 def test_cron_permissions(target, item, facts, evidence):
+    if item.id.startswith("cron "):
+        unit = facts.unit("cron.service")
+        evidence(f"cron.service {unit.get('UnitFileState')} {unit.get('ActiveState')}")
+        key, want = ("UnitFileState", "enabled") if item.id.endswith("enabled") else ("ActiveState", "active")
+        assert unit.get(key) == want, f"cron is not {want}"
+        return
     _mode(facts, evidence, item.id, item.value)
 
 
@@ -82,6 +88,8 @@ ACCOUNT_FILES = {
     "/etc/group": ("644", "root"), "/etc/group-": ("644", "root"),
     "/etc/shadow": ("640", "shadow"), "/etc/shadow-": ("640", "shadow"),
     "/etc/gshadow": ("640", "shadow"), "/etc/gshadow-": ("640", "shadow"),
+    # created by pam_pwhistory at the first password change: checked when present
+    "/etc/security/opasswd": ("600", "root"), "/etc/security/opasswd.old": ("600", "root"),
 }
 
 
@@ -89,6 +97,9 @@ ACCOUNT_FILES = {
 @items(lambda t: [Item(p, v) for p, v in ACCOUNT_FILES.items()])
 def test_account_database_permissions(target, item, facts, evidence):
     limit, group = item.value
+    if "opasswd" in item.id and facts.stat(item.id) is None:
+        evidence(f"{item.id}: absent (no password changed yet)")
+        return
     _mode(facts, evidence, item.id, limit, group=group)
 
 
@@ -328,7 +339,8 @@ def test_unattended_upgrades(target, item, facts, evidence):
 
 
 @pytest.mark.control("PDC-AID-001")
-@items(lambda t: [Item("aide installed"), Item("aide.conf Checksums"), Item("/var/lib/aide/aide.db")])
+@items(lambda t: [Item("aide installed"), Item("aide.conf Checksums"), Item("/var/lib/aide/aide.db")]
+       + [Item(f"watches {p}", p) for p in setting("baseline", "baseline_aide_audit_tools")])
 def test_aide_database(target, item, facts, evidence):
     if item.id == "aide installed":
         version = facts.packages().get("aide")
@@ -339,6 +351,16 @@ def test_aide_database(target, item, facts, evidence):
         want = setting("baseline", "baseline_aide_checksums")
         evidence(f"aide.conf Checksums = {value}")
         assert value == want, f"AIDE hashes with {value}, expected {want}"
+    elif item.id.startswith("watches "):
+        # CIS 6.3.3: the audit tool's own rule, with its attributes and the digest
+        rules = [line for line in active_lines(facts.file("/etc/aide/aide.conf").stdout)
+                 if line.split()[0].rstrip("$").replace("\\", "") == item.value]
+        evidence("\n".join(rules) or f"no AIDE rule for {item.value}")
+        assert rules, f"AIDE has no rule of its own for {item.value}"
+        group = rules[0].split()[-1]
+        definition = settings(facts.file("/etc/aide/aide.conf").stdout, "=").get(group, "")
+        for attribute in ("p", "i", "n", "u", "g", "s", "acl", "xattrs"):
+            assert attribute in definition.split("+"), f"AIDE's {group} for {item.value} lacks {attribute}"
     else:
         st = facts.stat(item.id)
         evidence(f"{item.id}: {'present' if st else 'absent'}")

@@ -250,16 +250,18 @@ def test_forwarding_and_logging(target, item, facts, evidence):
 
 
 @pytest.mark.control("PDC-SSH-009")
-@items(lambda t: [Item(f"ssh_host_{k}_key") for k in ("rsa", "ecdsa", "ed25519")])
+@items(lambda t: [Item(f"ssh_host_{k}_key{pub}") for k in ("rsa", "ecdsa", "ed25519") for pub in ("", ".pub")])
 def test_host_key_permissions(target, item, facts, evidence):
     path = f"/etc/ssh/{item.id}"
     st = facts.stat(path)
     if st is None:
         evidence(f"{path}: absent")
-        assert path not in (facts.sshd().get("hostkey") or ""), f"sshd uses {path} but it is missing"
+        key = path.removesuffix(".pub")
+        assert key not in (facts.sshd().get("hostkey") or ""), f"sshd uses {key} but {path} is missing"
         return
     evidence(f"{path}: {st['mode']} {st['owner']}:{st['group']}")
-    assert st["owner"] == "root" and octal_at_most(st["mode"], "600"), f"{path} is {st['mode']} {st['owner']}"
+    limit = "644" if path.endswith(".pub") else "600"
+    assert st["owner"] == "root" and octal_at_most(st["mode"], limit), f"{path} is {st['mode']} {st['owner']}"
 
 
 # ------------------------------------------------------------------ bastion
