@@ -1,9 +1,8 @@
 """The emulated devices on the lab network: their syslog, their NTP and their VTY ACL, for real.
 
-The WAN tier runs without the lab's containers, so the SOC collector and the NTP server are
-stand-ins (standin.py) in their own netns at the planned addresses, on their zone's bridge in the
-core: a device's message or query crosses the core exactly as it would to the real hosts. (The flow
-matrix of the lab tier proves the same against the real rsyslog and chrony.)
+The SOC collector and the NTP server are stand-ins (standin.py) in their own netns at the planned
+addresses, on their zone's bridge in the core: a device's message or query crosses the core exactly as
+it would to the real hosts. (The flow matrix proves the same against the real rsyslog and chrony.)
 """
 
 from __future__ import annotations
@@ -74,13 +73,24 @@ class StandIns:
 
 @pytest.fixture
 def standins(fresh_wan, lab_env, tmp_path):
-    if LabState(lab_env.name).read_hosts().get("hosts"):
-        pytest.skip("the lab's hosts are up: their own collector and NTP server hold these addresses")
+    from pdc.lab import hosts, switches
+
+    # the lab's own collector and NTP server (unconfigured until site.yml) hold these addresses:
+    # the hosts make way for the stand-ins (their down takes the core, so the WAN starts afresh)
+    # and come back after (a warm start)
+    hosts_were_up = bool(LabState(lab_env.name).read_hosts().get("hosts"))
+    if hosts_were_up:
+        hosts.down(lab_env)
+        switches.restart(lab_env)
     stand = StandIns(lab_env, tmp_path)
     assert stand.syslog and stand.ntp, "the lab model declares a syslog and an NTP server"
-    stand.up()
-    yield stand
-    stand.down()
+    try:
+        stand.up()
+        yield stand
+    finally:
+        stand.down()
+        if hosts_were_up:
+            hosts.up(lab_env, with_vm=False)
 
 
 def _wait(predicate, timeout: float = 10.0):
