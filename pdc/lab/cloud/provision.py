@@ -173,6 +173,7 @@ class Provisioner:
         stack = tenants.pop("(stack)", {})
         parallel = workers > 1 and len(tenants) > 1 and self._independent({"(stack)": stack, **tenants})
         if parallel:
+            _ = self.conn.identity, self.conn.network  # the SDK makes its proxies on first use: before the threads
             self.tenant(stack)
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="provision") as pool:
                 list(pool.map(self.tenant, tenants.values()))
