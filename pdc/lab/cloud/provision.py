@@ -14,8 +14,8 @@ Idempotent: what exists (by name in its project) is reused, so a second run crea
 a run after a deletion recreates what is missing. This is lab code: never a product command.
 
 Speed: each tenant's resources go in dependency order, and a few tenants at once (``WORKERS``
-threads on one connection) when no tenant's plan names another's resource; tags go in each create
-call (Neutron's tag-creation); a new security group's default rules come from its create answer;
+threads on one connection) when no tenant's plan names another's resource; a new security group's
+default rules come from its create answer;
 a router or port this run created is not searched for legs or floating IPs.
 """
 
@@ -221,7 +221,7 @@ class Provisioner:
             self.created[kind] += n
 
     def _tagged(self, made, tags: list[str]):
-        """Tags go in the create call (Neutron's tag-creation); set apart only if the cloud ignored them."""
+        """Tags set after the create (the lab's Neutron refuses them in the POST: no tag-creation there)."""
         if sorted(getattr(made, "tags", None) or []) != sorted(tags or []):
             self.conn.network.set_tags(made, tags or [])
         return made
@@ -265,7 +265,7 @@ class Provisioner:
         if found is None:
             found = self._new(r, self._tagged(net.create_network(
                 name=p["name"], description=p.get("description", ""), project_id=project,
-                is_admin_state_up=p.get("adminStateUp", True), tags=p.get("tags", [])), p.get("tags", [])))
+                is_admin_state_up=p.get("adminStateUp", True)), p.get("tags", [])))
         self.ids[r.id] = found.id
 
     def subnet(self, r: Captured) -> None:
@@ -277,7 +277,7 @@ class Provisioner:
                 name=p["name"], project_id=project, network_id=self.real(p["networkId"]), cidr=p["cidr"],
                 ip_version=_int(p.get("ipVersion", 4)), gateway_ip=p.get("gatewayIp"),
                 allocation_pools=p.get("allocationPools"), dns_nameservers=p.get("dnsNameservers", []),
-                is_dhcp_enabled=p.get("enableDhcp", True), tags=p.get("tags", [])))
+                is_dhcp_enabled=p.get("enableDhcp", True)))
             self._tagged(found, p.get("tags", []))
         self.ids[r.id] = found.id
 
@@ -287,7 +287,7 @@ class Provisioner:
         found = self._find(net.security_groups, r, project)
         if found is None:
             found = self._new(r, self._tagged(net.create_security_group(
-                name=p["name"], description=p.get("description", ""), project_id=project, tags=p.get("tags", [])),
+                name=p["name"], description=p.get("description", ""), project_id=project),
                 p.get("tags", [])))
             # Neutron's default rules of the new group come in its create answer: no listing
             defaults = [_Rule.of(d) for d in found.security_group_rules or []]
@@ -326,7 +326,7 @@ class Provisioner:
             gateway = {"network_id": self.real(p["externalNetworkId"])} if p.get("externalNetworkId") else None
             found = self._new(r, self._tagged(net.create_router(
                 name=p["name"], description=p.get("description", ""), project_id=project,
-                is_admin_state_up=p.get("adminStateUp", True), tags=p.get("tags", []),
+                is_admin_state_up=p.get("adminStateUp", True),
                 **({"external_gateway_info": gateway} if gateway else {})), p.get("tags", [])))
             self.fresh_routers.add(found.id)
         self.ids[r.id] = found.id
@@ -342,7 +342,7 @@ class Provisioner:
             found = self._new(r, self._tagged(net.create_port(
                 name=p["name"], description=p.get("description", ""), project_id=project,
                 network_id=self.real(p["networkId"]), fixed_ips=fixed, is_admin_state_up=p.get("adminStateUp", True),
-                tags=p.get("tags", []), **kwargs), p.get("tags", [])))
+                **kwargs), p.get("tags", [])))
             self.fresh_ports.add(found.id)
         self.ids[r.id] = found.id
 
@@ -396,7 +396,7 @@ class Provisioner:
             return
         pool = self.pool(p["pool"])
         made = self._tagged(net.create_ip(floating_network_id=pool, project_id=project,
-                                          description=p.get("description", ""), tags=p.get("tags", []),
+                                          description=p.get("description", ""),
                                           **({"port_id": port} if port else {})), p.get("tags", []))
         self._done(r, made.id, True)
 

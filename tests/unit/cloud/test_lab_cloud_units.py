@@ -182,7 +182,7 @@ def test_tenants_in_parallel_create_what_one_after_another_creates():
     assert (first["tenants_in_parallel"], second["tenants_in_parallel"]) == (1, 3)
     assert first["created"] == second["created"] and sum(first["created"].values()) >= 100
     assert sorted(one.made) == sorted(many.made)
-    assert one.tag_calls == many.tag_calls == 0  # the tags went in each create call
+    assert one.tag_calls == many.tag_calls > 0
     by_kind = {k: len(v) for k, v in many.objects.items()}
     assert by_kind["group"] == len({s.admin_group for s in env.systems})  # a shared lookup made once
     deleted = many.objects.get("deleted rule", [])
