@@ -1,7 +1,8 @@
 """Which hosts and which WAN devices a command talks to: named per environment, never guessed.
 
 Two files next to the environment's model say it:
-- ``hosts.pdc.yml`` (the Ansible inventory plugin's config): ``source: lab | model`` for the hosts;
+- ``hosts.pdc.yml`` (the Ansible inventory plugin's config): ``source: lab | model | cloud`` for the
+  hosts (``cloud``: each host's address from its live port, in the cloud ``cloud.pdc.yml`` names);
 - ``wan.pdc.yml``: ``source: lab | model`` for the WAN devices (no file: ``model``);
 - ``cloud.pdc.yml``: ``source: lab | clouds`` for the OpenStack cloud the tenants run in (no file:
   ``clouds``, openstacksdk's own clouds.yaml search and ``OS_CLOUD``), and optionally the
@@ -29,8 +30,10 @@ CLOUD_FILE = "cloud.pdc.yml"
 CLOUDS = "clouds"
 LAB = "lab"
 MODEL = "model"
+CLOUD = "cloud"
 
 Source = Literal["lab", "model"]
+HostsSource = Literal["lab", "model", "cloud"]
 
 
 class _Closed(BaseModel):
@@ -41,7 +44,7 @@ class HostsFile(_Closed):
     """The inventory plugin's options (plugins/inventory/pdc_environment.py), closed."""
 
     plugin: Literal["pdc_environment"]
-    source: Source = MODEL
+    source: HostsSource = MODEL
     pulumi_outputs: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_./-]{1,200}$")
     admin_user: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
 
@@ -92,11 +95,10 @@ def wan(root: Path) -> Source:
     return parsed.source if parsed else MODEL
 
 
-def hosts(root: Path) -> Source:
-    """Where the hosts of the environment at `root` are: ``lab`` or ``model``."""
+def hosts(root: Path) -> HostsSource:
+    """Where the hosts of the environment at `root` are: ``lab``, ``model`` or ``cloud``."""
     parsed = _read(root, HOSTS_FILE, HostsFile, str)
     return parsed.source if parsed else MODEL
-
 
 
 def cloud(root: Path) -> CloudFile:

@@ -26,12 +26,16 @@ from pdc.cli.errors import exit_invalid
               help="With --wan: only these sites (as pdc wan --limit).")
 @click.option("--tenants", is_flag=True,
               help="Also the tenants: PDC-CLD controls on the plan (the tenant program run with mocks, as pdc plan).")
+@click.option("--cloud", "cloud_name", is_flag=False, flag_value="", default=None, metavar="[NAME]",
+              help="With --tenants: judge the tenants on the live cloud instead (pdc cloud audit's posture and "
+                   "drift, read-only; NAME in clouds.yaml, default as for `pdc cloud audit`).")
 @click.option("--hosts/--no-hosts", default=True,
               help="Audit the hosts (default); --no-hosts --wan: only the switches.")
 def audit(env: str, limit: str | None, report_dir: Path | None, workers: int | None,
-          verbose: bool, brief: bool, wan: bool, wan_limit: str | None, tenants: bool, hosts: bool) -> None:
+          verbose: bool, brief: bool, wan: bool, wan_limit: str | None, tenants: bool, cloud_name: str | None,
+          hosts: bool) -> None:
     """Check every catalog control on the hosts of ENV (with --wan its switches, with --tenants its planned
-    tenants), in one report; exit 1 if a required control fails."""
+    tenants, with --tenants --cloud its live tenants), in one report; exit 1 if a required control fails."""
     from rich.console import Console
     from rich.markup import escape
 
@@ -49,6 +53,12 @@ def audit(env: str, limit: str | None, report_dir: Path | None, workers: int | N
         exit_invalid(f"the catalog or waivers of {environment.name}", exc.errors)
     if not (hosts or wan or tenants):
         raise click.UsageError("--no-hosts leaves nothing to audit without --wan or --tenants")
+    if cloud_name is not None and not tenants:
+        raise click.UsageError("--cloud judges the tenants live: give it with --tenants")
+    if tenants and cloud_name is not None and environment.settings.openstack is None:
+        err.print(f"[bold red]{escape(str(environment.root / 'environment.yml'))}: no 'openstack:' section: "
+                  "there are no tenants to audit[/]")
+        sys.exit(1)
     report_dir = (report_dir or Path("reports") / "audit" / environment.name).resolve()
     if hosts:
         try:
@@ -65,7 +75,7 @@ def audit(env: str, limit: str | None, report_dir: Path | None, workers: int | N
     if wan:
         _add_switches(environment, results, wan_limit, workers, err)
     if tenants:
-        _add_tenants(environment, results)
+        _add_tenants(environment, results, cloud_name, err)
     if wan or tenants:
         from pdc.audit.report import write_reports
 
@@ -94,12 +104,27 @@ def _add_switches(environment, results, wan_limit: str | None, workers: int | No
     results.merge(items, infos)
 
 
-def _add_tenants(environment, results) -> None:
-    """The planned tenants' PDC-CLD results, added to the one report."""
+def _add_tenants(environment, results, cloud_name: str | None, err) -> None:
+    """The tenants' PDC-CLD results (planned, or live with --cloud), added to the one report."""
+    from rich.markup import escape
+
     from pdc.applicability import decisions_of
     from pdc.audit import tenants
     from pdc.audit.catalog import catalog
 
-    items, infos = tenants.audit_tenants(environment, catalog(), decisions_of(environment.root / "waivers.yml",
-                                                                               catalog()))
+    decisions = decisions_of(environment.root / "waivers.yml", catalog())
+    if cloud_name is None:
+        results.merge(*tenants.audit_tenants(environment, catalog(), decisions))
+        return
+    from pdc.cloud.connect import CloudError, connect
+
+    try:
+        conn, name = connect(environment, cloud_name or None)
+        try:
+            items, infos = tenants.audit_tenants_live(environment, conn, name, catalog(), decisions)
+        finally:
+            conn.close()
+    except CloudError as exc:
+        err.print(f"[bold red]--tenants --cloud:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(1)
     results.merge(items, infos)

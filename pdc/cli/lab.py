@@ -140,17 +140,19 @@ def fault(env: str, site: str, refuse: bool, reject_login: bool, reject_command:
 
 @lab.command()
 @click.argument("env")
-def provision(env: str) -> None:
+@click.option("--workers", type=click.IntRange(1, 8), default=None, metavar="N",
+              help="Tenants provisioned at once (default 3; 1: one resource type after another).")
+def provision(env: str, workers: int | None) -> None:
     """The lab's stand-in for `pulumi up`: create ENV's plan in its lab cloud (`up --cloud` first).
 
     Lab only: Keystone and Neutron resources through openstacksdk; compute and volumes are skipped
     (no Nova or Cinder in the lab). Idempotent: what exists is kept.
     """
-    from pdc.lab.cloud.provision import provision_lab
+    from pdc.lab.cloud.provision import WORKERS, provision_lab
 
     environment = load_or_exit(env)
     try:
-        result = provision_lab(environment)
+        result = provision_lab(environment, workers or WORKERS)
     except Exception as exc:  # an SDK error names the request that failed: its message, no traceback
         from pdc.lab.errors import LabError
 

@@ -101,11 +101,11 @@ def posture(env: Environment, live_plan: Plan, systems: list[str]) -> list[Postu
     return out
 
 
-def audit(env: Environment, conn, cloud_name: str) -> Result:
-    """Plan, read the cloud, compare and judge (every call to the cloud is a read)."""
+def audit(env: Environment, conn, cloud_name: str, planned: Plan | None = None) -> Result:
+    """Plan (unless given the plan), read the cloud, compare and judge (every call to the cloud is a read)."""
     seconds = {}
     t = time.monotonic()
-    planned = run_program(env)
+    planned = planned or run_program(env)
     seconds["plan"] = round(time.monotonic() - t, 2)
     systems = {s.id for s in env.systems}
     t = time.monotonic()

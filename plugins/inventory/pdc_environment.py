@@ -1,7 +1,7 @@
 """Ansible inventory from the environment model (inventories/<env>/): no host list typed twice.
 
 Hosts, groups and addresses come from ``pdc.environment``. Where the hosts really are comes
-from one of two sources, named in the ``hosts.pdc.yml`` file next to the environment files:
+from one of three sources, named in the ``hosts.pdc.yml`` file next to the environment files:
 
 - ``source: lab``: the embedded lab's state (``/var/lib/pdc/lab/<env>/hosts.json``, written by
   ``pdc lab up``): the hosts that are up, with the lab's SSH key and known_hosts.
@@ -10,6 +10,11 @@ from one of two sources, named in the ``hosts.pdc.yml`` file next to the environ
   output ``hosts`` is {hostname: {address, system, level, zone, groups}}. That file is untrusted:
   every address must be an IPv4 address inside the host's planned zone subnet (it becomes
   ansible_host, which reaches ssh), or the inventory fails naming the file, key and value.
+- ``source: cloud``: production, from the live cloud the environment's ``cloud.pdc.yml`` names (as
+  ``pdc cloud audit`` chooses it: the lab's published clouds.yaml, or clouds.yaml with ``OS_CLOUD``
+  or its ``cloud:``): each host's address is read from the port the plan names for it
+  (pdc.cloud.hosts, read-only); a missing port, or an address that is not the planned one inside
+  the host's zone subnet, fails the inventory naming the host, port, planned and live address.
 """
 
 from __future__ import annotations
@@ -35,10 +40,11 @@ options:
     required: true
     choices: [pdc_environment]
   source:
-    description: C(lab) for the embedded lab's state, C(model) for production (plus Pulumi outputs).
+    description: C(lab) for the embedded lab's state, C(model) for production (plus Pulumi outputs),
+      C(cloud) for production with each host's address read from its live port (cloud.pdc.yml's cloud).
     type: str
     default: model
-    choices: [lab, model]
+    choices: [lab, model, cloud]
   pulumi_outputs:
     description: path (relative to the repository root or absolute) of a saved C(pulumi stack output --json).
     type: str
@@ -79,6 +85,8 @@ class InventoryModule(BaseInventoryPlugin):
             raise AnsibleParserError(f"{env_dir}: invalid environment:\n{exc}") from exc
         if self.get_option("source") == "lab":
             placed = self._lab(env)
+        elif self.get_option("source") == "cloud":
+            placed = self._cloud(env)
         else:
             placed = self._production(env, path)
         controls = self._controls(env)
@@ -163,6 +171,24 @@ class InventoryModule(BaseInventoryPlugin):
                 if host.name in out and host.group.lab_kind == kind:
                     self.inventory.add_child(group, self.inventory.add_host(host.name))
         return out
+
+    def _cloud(self, env) -> dict[str, dict]:
+        """Each host's address from its live port, refused when it disagrees with the plan."""
+        from pdc.cloud.connect import CloudError, connect
+        from pdc.cloud.hosts import addresses
+
+        if env.settings.openstack is None:
+            raise AnsibleParserError(f"{env.root / 'environment.yml'}: source: cloud, but no 'openstack:' "
+                                     "section: there is no plan naming the hosts' ports")
+        try:
+            conn, name = connect(env)
+            try:
+                found = addresses(env, conn, name)
+            finally:
+                conn.close()
+        except CloudError as exc:
+            raise AnsibleParserError(f"{env.root}: source: cloud: {exc}") from None
+        return {host: {"ansible_host": address} for host, address in found.items()}
 
     def _production(self, env, path) -> dict[str, dict]:
         outputs_path = os.environ.get("PDC_PULUMI_OUTPUTS") or self.get_option("pulumi_outputs")

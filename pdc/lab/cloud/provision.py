@@ -12,12 +12,20 @@ user comes from the cloud's template (pdc.lab.cloud.services).
 
 Idempotent: what exists (by name in its project) is reused, so a second run creates nothing and
 a run after a deletion recreates what is missing. This is lab code: never a product command.
+
+Speed: each tenant's resources go in dependency order, and a few tenants at once (``WORKERS``
+threads on one connection) when no tenant's plan names another's resource; a new security group's
+default rules come from its create answer;
+a router or port this run created is not searched for legs or floating IPs.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from pdc.cloud.live import NETWORK_QUOTA as NEUTRON_QUOTA
 from pdc.cloud.live import (
@@ -39,6 +47,7 @@ from pdc.cloud.live import (
 )
 from pdc.environment import Environment
 from pdc.lab.errors import LabError
+from pdc.plan import Plan
 from pdc.pulumi_mocks import Captured
 
 # the resource types the live audit reads are the ones the lab creates; Neutron's quota names by the plan's
@@ -46,10 +55,45 @@ HANDLED = READ_TYPES
 NETWORK_QUOTA = {plan: neutron for neutron, plan in NEUTRON_QUOTA.items()}
 # the lab's external network: documentation addresses (RFC 5737), never configured on any interface
 EXTERNAL_CIDR = "203.0.113.0/24"
+# tenants provisioned at once: the lab's services run one worker each, so more threads only queue;
+# a few overlap this side's work (openstacksdk, JSON) with the services'
+WORKERS = 3
+STEPS = (T_PROJECT, T_ROLE_ASSIGNMENT, T_QUOTA_NETWORK, T_NETWORK, T_SUBNET, T_SECGROUP, T_RULE, T_ROUTER, T_PORT,
+         T_ROUTER_IF)
 
 
 def _int(value):
     return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+@dataclass
+class _Rule:
+    """A rule from a security group's create answer (the API's names), compared as listed rules are."""
+
+    id: str
+    direction: str | None
+    ether_type: str | None
+    protocol: str | None
+    port_range_min: int | None
+    port_range_max: int | None
+    remote_ip_prefix: str | None
+    remote_group_id: str | None
+
+    @classmethod
+    def of(cls, d: dict) -> _Rule:
+        return cls(d["id"], d.get("direction"), d.get("ethertype"), d.get("protocol"), d.get("port_range_min"),
+                   d.get("port_range_max"), d.get("remote_ip_prefix"), d.get("remote_group_id"))
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _strings(v)
 
 
 class Provisioner:
@@ -61,12 +105,22 @@ class Provisioner:
         self.skipped: dict[str, int] = defaultdict(int)
         self.fresh: set[str] = set()  # projects created by this run: nothing to look for in them
         self.rules: dict[str, list] = {}  # security group id -> its rules, listed once
+        self.fresh_routers: set[str] = set()  # routers and ports created by this run: no legs or IPs to find
+        self.fresh_ports: set[str] = set()
+        self.pools: dict[str, str] = {}  # external network name -> id
+        self.lock = threading.RLock()  # tenants run in threads: shared lookups and counts
 
     # ------------------------------------------------------------ lookups the program makes
 
     def real(self, planned: str) -> str:
         if planned in self.ids:
             return self.ids[planned]
+        with self.lock:  # a lookup shared by tenants (an admin group is created once)
+            if planned in self.ids:
+                return self.ids[planned]
+            return self._lookup(planned)
+
+    def _lookup(self, planned: str) -> str:
         kind, _, name = planned.removeprefix("id-").partition("-")
         ident, net = self.conn.identity, self.conn.network
         if kind == "network":
@@ -103,27 +157,52 @@ class Provisioner:
 
     # ------------------------------------------------------------ the plan
 
-    def run(self, resources: list[Captured]) -> dict:
+    def run(self, resources: list[Captured], workers: int = WORKERS) -> dict:
+        """Each tenant's resources in dependency order; tenants side by side in a few threads when no
+        tenant refers to what another creates (else one after another, as before)."""
         start = time.monotonic()
         self.external_network()
-        by_type: dict[str, list[Captured]] = defaultdict(list)
+        plan = Plan(self.env.name, resources, {})
+        tenants: dict[str, dict[str, list[Captured]]] = defaultdict(lambda: defaultdict(list))
         for r in resources:
             if r.custom and r.type.startswith(P):
                 if r.type in HANDLED:
-                    by_type[r.type].append(r)
+                    tenants[plan.tenant_of(r)][r.type].append(r)
                 else:
                     self.skipped[r.type.split(":")[-1]] += 1
-        for rtype, step in ((T_PROJECT, self.project), (T_ROLE_ASSIGNMENT, self.role_assignment),
-                            (T_QUOTA_NETWORK, self.quota), (T_NETWORK, self.network), (T_SUBNET, self.subnet),
-                            (T_SECGROUP, self.security_group), (T_RULE, self.rule), (T_ROUTER, self.router),
-                            (T_PORT, self.port), (T_ROUTER_IF, self.router_interface)):
-            for r in by_type[rtype]:
-                step(r)
-        self.routes(by_type[T_ROUTER_ROUTE], by_type[T_SUBNET_ROUTE])
-        for r in by_type[T_FIP]:
-            self.floating_ip(r)
+        stack = tenants.pop("(stack)", {})
+        parallel = workers > 1 and len(tenants) > 1 and self._independent({"(stack)": stack, **tenants})
+        if parallel:
+            _ = self.conn.identity, self.conn.network  # the SDK makes its proxies on first use: before the threads
+            self.tenant(stack)
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="provision") as pool:
+                list(pool.map(self.tenant, tenants.values()))
+        else:  # one type after another across every tenant
+            merged: dict[str, list[Captured]] = defaultdict(list)
+            for by_type in (stack, *tenants.values()):
+                for rtype, rs in by_type.items():
+                    merged[rtype] += rs
+            self.tenant(merged)
         return {"created": dict(self.created), "skipped (no Nova/Cinder)": dict(self.skipped),
-                "seconds": round(time.monotonic() - start, 2)}
+                "seconds": round(time.monotonic() - start, 2), "tenants_in_parallel": workers if parallel else 1}
+
+    @staticmethod
+    def _independent(tenants: dict[str, dict[str, list[Captured]]]) -> bool:
+        """No tenant's input names a planned id another tenant creates."""
+        owner = {r.id: t for t, by_type in tenants.items() for rs in by_type.values() for r in rs}
+        return all(owner.get(v, t) == t for t, by_type in tenants.items() for rs in by_type.values() for r in rs
+                   for v in _strings(r.inputs))
+
+    def tenant(self, by_type: dict[str, list[Captured]]) -> None:
+        steps = {T_PROJECT: self.project, T_ROLE_ASSIGNMENT: self.role_assignment, T_QUOTA_NETWORK: self.quota,
+                 T_NETWORK: self.network, T_SUBNET: self.subnet, T_SECGROUP: self.security_group,
+                 T_RULE: self.rule, T_ROUTER: self.router, T_PORT: self.port, T_ROUTER_IF: self.router_interface}
+        for rtype in STEPS:
+            for r in by_type.get(rtype, []):
+                steps[rtype](r)
+        self.routes(by_type.get(T_ROUTER_ROUTE, []), by_type.get(T_SUBNET_ROUTE, []))
+        for r in by_type.get(T_FIP, []):
+            self.floating_ip(r)
 
     def _project_of(self, r: Captured) -> str:
         return self.real(r.inputs.get("tenantId") or r.inputs["projectId"])
@@ -131,10 +210,20 @@ class Provisioner:
     def _done(self, r: Captured, real_id: str, created: bool) -> None:
         self.ids[r.id] = real_id
         if created:
-            self.created[r.type.split(":")[-1]] += 1
+            self._count(r.type.split(":")[-1])
 
     def _new(self, r: Captured, made) -> object:
-        self.created[r.type.split(":")[-1]] += 1
+        self._count(r.type.split(":")[-1])
+        return made
+
+    def _count(self, kind: str, n: int = 1) -> None:
+        with self.lock:
+            self.created[kind] += n
+
+    def _tagged(self, made, tags: list[str]):
+        """Tags set after the create (the lab's Neutron refuses them in the POST: no tag-creation there)."""
+        if sorted(getattr(made, "tags", None) or []) != sorted(tags or []):
+            self.conn.network.set_tags(made, tags or [])
         return made
 
     def project(self, r: Captured) -> None:
@@ -145,7 +234,7 @@ class Provisioner:
             found = self.conn.identity.create_project(name=p["name"], domain_id=domain,
                                                       description=p.get("description", ""),
                                                       is_enabled=p.get("enabled", True), tags=p.get("tags", []))
-            self.created["Project"] += 1
+            self._count("Project")
             self.fresh.add(found.id)
         self.ids[r.id] = found.id
 
@@ -157,12 +246,12 @@ class Provisioner:
             ident.assign_project_role_to_group(project, self.real(p["groupId"]), role)
         else:
             ident.assign_project_role_to_user(project, self.real(p["userId"]), role)
-        self.created["RoleAssignment"] += 1
+        self._count("RoleAssignment")
 
     def quota(self, r: Captured) -> None:
         values = {NETWORK_QUOTA[k]: _int(v) for k, v in r.inputs.items() if k in NETWORK_QUOTA}
         self.conn.network.update_quota(self._project_of(r), **values)
-        self.created["QuotaV2"] += 1
+        self._count("QuotaV2")
 
     def _find(self, finder, r: Captured, project: str):
         if project in self.fresh:
@@ -174,10 +263,9 @@ class Provisioner:
         net = self.conn.network
         found = self._find(net.networks, r, project)
         if found is None:
-            found = self._new(r, net.create_network(name=p["name"], description=p.get("description", ""),
-                                                    project_id=project,
-                                       is_admin_state_up=p.get("adminStateUp", True)))
-            net.set_tags(found, p.get("tags", []))
+            found = self._new(r, self._tagged(net.create_network(
+                name=p["name"], description=p.get("description", ""), project_id=project,
+                is_admin_state_up=p.get("adminStateUp", True)), p.get("tags", [])))
         self.ids[r.id] = found.id
 
     def subnet(self, r: Captured) -> None:
@@ -190,7 +278,7 @@ class Provisioner:
                 ip_version=_int(p.get("ipVersion", 4)), gateway_ip=p.get("gatewayIp"),
                 allocation_pools=p.get("allocationPools"), dns_nameservers=p.get("dnsNameservers", []),
                 is_dhcp_enabled=p.get("enableDhcp", True)))
-            net.set_tags(found, p.get("tags", []))
+            self._tagged(found, p.get("tags", []))
         self.ids[r.id] = found.id
 
     def security_group(self, r: Captured) -> None:
@@ -198,13 +286,16 @@ class Provisioner:
         net = self.conn.network
         found = self._find(net.security_groups, r, project)
         if found is None:
-            found = self._new(r, net.create_security_group(name=p["name"], description=p.get("description", ""),
-                                              project_id=project))
-            net.set_tags(found, p.get("tags", []))
+            found = self._new(r, self._tagged(net.create_security_group(
+                name=p["name"], description=p.get("description", ""), project_id=project),
+                p.get("tags", [])))
+            # Neutron's default rules of the new group come in its create answer: no listing
+            defaults = [_Rule.of(d) for d in found.security_group_rules or []]
             if p.get("deleteDefaultRules"):
-                for rule in net.security_group_rules(security_group_id=found.id):
-                    net.delete_security_group_rule(rule)
-                self.rules[found.id] = []
+                for rule in defaults:
+                    net.delete_security_group_rule(rule.id)
+                defaults = []
+            self.rules[found.id] = defaults
         self.ids[r.id] = found.id
 
     def rule(self, r: Captured) -> None:
@@ -233,11 +324,11 @@ class Provisioner:
         found = self._find(net.routers, r, project)
         if found is None:
             gateway = {"network_id": self.real(p["externalNetworkId"])} if p.get("externalNetworkId") else None
-            found = self._new(r, net.create_router(name=p["name"], description=p.get("description", ""),
-                                                   project_id=project,
-                                      is_admin_state_up=p.get("adminStateUp", True),
-                                      **({"external_gateway_info": gateway} if gateway else {})))
-            net.set_tags(found, p.get("tags", []))
+            found = self._new(r, self._tagged(net.create_router(
+                name=p["name"], description=p.get("description", ""), project_id=project,
+                is_admin_state_up=p.get("adminStateUp", True),
+                **({"external_gateway_info": gateway} if gateway else {})), p.get("tags", [])))
+            self.fresh_routers.add(found.id)
         self.ids[r.id] = found.id
 
     def port(self, r: Captured) -> None:
@@ -248,18 +339,19 @@ class Provisioner:
             fixed = [{"subnet_id": self.real(f["subnetId"]), "ip_address": f["ipAddress"]}
                      for f in p.get("fixedIps", [])]
             kwargs = {"security_group_ids": [self.real(g) for g in p.get("securityGroupIds", [])]}
-            found = self._new(r, net.create_port(name=p["name"], description=p.get("description", ""),
-                                                 project_id=project,
-                                    network_id=self.real(p["networkId"]), fixed_ips=fixed,
-                                    is_admin_state_up=p.get("adminStateUp", True), **kwargs))
-            net.set_tags(found, p.get("tags", []))
+            found = self._new(r, self._tagged(net.create_port(
+                name=p["name"], description=p.get("description", ""), project_id=project,
+                network_id=self.real(p["networkId"]), fixed_ips=fixed, is_admin_state_up=p.get("adminStateUp", True),
+                **kwargs), p.get("tags", [])))
+            self.fresh_ports.add(found.id)
         self.ids[r.id] = found.id
 
     def router_interface(self, r: Captured) -> None:
         p = r.inputs
         net = self.conn.network
-        router = net.get_router(self.real(p["routerId"]))
-        legs = list(net.ports(device_id=router.id))
+        router = self.real(p["routerId"])
+        # a router this run created has only the legs this run added: nothing to look up
+        legs = [] if router in self.fresh_routers else list(net.ports(device_id=router))
         if p.get("portId"):
             port = self.real(p["portId"])
             if any(leg.id == port for leg in legs):
@@ -271,7 +363,7 @@ class Provisioner:
                    if leg.device_owner != "network:router_gateway"):
                 return
             net.add_interface_to_router(router, subnet=subnet)
-        self.created["RouterInterface"] += 1
+        self._count("RouterInterface")
 
     def routes(self, router_routes: list[Captured], subnet_routes: list[Captured]) -> None:
         net = self.conn.network
@@ -284,7 +376,7 @@ class Provisioner:
             missing = [x for x in routes if x not in current]
             if missing:
                 net.update_router(router_id, routes=current + missing)
-                self.created["RouterRoute"] += len(missing)
+                self._count("RouterRoute", len(missing))
         by_subnet: dict[str, list[dict]] = defaultdict(list)
         for r in subnet_routes:
             by_subnet[self.real(r.inputs["subnetId"])].append(
@@ -294,24 +386,30 @@ class Provisioner:
             missing = [x for x in routes if x not in current]
             if missing:
                 net.update_subnet(subnet_id, host_routes=current + missing)
-                self.created["SubnetRoute"] += len(missing)
+                self._count("SubnetRoute", len(missing))
 
     def floating_ip(self, r: Captured) -> None:
         p, project = r.inputs, self._project_of(r)
         net = self.conn.network
         port = self.real(p["portId"]) if p.get("portId") else None
-        if port and list(net.ips(port_id=port)):
+        if port and port not in self.fresh_ports and list(net.ips(port_id=port)):
             return
-        pool = net.find_network(p["pool"], ignore_missing=False)
-        made = net.create_ip(floating_network_id=pool.id, project_id=project, description=p.get("description", ""),
-                             **({"port_id": port} if port else {}))
-        net.set_tags(made, p.get("tags", []))
+        pool = self.pool(p["pool"])
+        made = self._tagged(net.create_ip(floating_network_id=pool, project_id=project,
+                                          description=p.get("description", ""),
+                                          **({"port_id": port} if port else {})), p.get("tags", []))
         self._done(r, made.id, True)
 
+    def pool(self, name: str) -> str:
+        with self.lock:
+            if name not in self.pools:
+                self.pools[name] = self.conn.network.find_network(name, ignore_missing=False).id
+            return self.pools[name]
 
-def provision(conn, env: Environment, resources: list[Captured]) -> dict:
+
+def provision(conn, env: Environment, resources: list[Captured], workers: int = WORKERS) -> dict:
     """Create the planned Keystone and Neutron resources; counts by type and the time taken."""
-    return Provisioner(conn, env).run(resources)
+    return Provisioner(conn, env).run(resources, workers)
 
 
 def lab_connection(env_name: str):
@@ -330,13 +428,13 @@ def lab_connection(env_name: str):
     return openstack.connection.Connection(config=loader.get_one(services.ADMIN_CLOUD))
 
 
-def provision_lab(env: Environment) -> dict:
+def provision_lab(env: Environment, workers: int = WORKERS) -> dict:
     """Plan env (the tenant program with mocks, as `pdc plan`) and create the plan in its lab cloud."""
     from pdc.plan import run_program
 
     plan = run_program(env)
     conn = lab_connection(env.name)
     try:
-        return provision(conn, env, plan.resources)
+        return provision(conn, env, plan.resources, workers)
     finally:
         conn.close()

@@ -185,3 +185,40 @@ def test_the_audit_changes_nothing(lab_cloud, lab_env, tmp_path):
     code, _, out = cloud_audit(lab_env.name, tmp_path)
     assert code == 0, out
     assert (data_dir / "neutron.sqlite").stat().st_mtime_ns == before
+
+
+def test_audit_report_tenant_section_from_the_live_cloud(lab_cloud, lab_env, tmp_path):
+    """`pdc audit lab --no-hosts --tenants --cloud`: the report's tenants judged live, clean, then a
+    hand-added SSH rule fails PDC-CLD-001 for tthc in the report, with its drift as evidence."""
+    import json
+
+    def report(folder):
+        result = pdc("audit", lab_env.name, "--no-hosts", "--tenants", "--cloud", "--report-dir", str(folder))
+        assert "Traceback" not in result.stderr, result.stderr
+        data = json.loads((folder / "audit.json").read_text())
+        return result, {(r["control"], r["host"]): r for r in data["results"]}
+
+    clean, rows = report(tmp_path / "clean")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert {h for _, h in rows} == {f"{s.id}/tenant" for s in lab_env.systems}
+    assert all(r["status"] == "pass" for r in rows.values())
+    live = [i for r in rows.values() for i in r["items"]]
+    assert {i["item"] for i in live if i["control"] in ("PDC-CLD-001", "PDC-CLD-002", "PDC-CLD-006")} == {"cloud"}
+
+    net = lab_cloud.network
+    group = net.find_security_group("tthc-dmz")
+    rule = net.create_security_group_rule(security_group_id=group.id, direction="ingress", protocol="tcp",
+                                          port_range_min=22, port_range_max=22, remote_ip_prefix="0.0.0.0/0",
+                                          ether_type="IPv4", project_id=group.project_id)
+    try:
+        failed, rows = report(tmp_path / "ssh")
+    finally:
+        net.delete_security_group_rule(rule)
+    assert failed.returncode == 1
+    row = rows[("PDC-CLD-001", "tthc/tenant")]
+    assert row["status"] == "fail"
+    [item] = row["items"]
+    assert item["item"] == "cloud" and any("0.0.0.0/0" in e and "tthc-dmz" in e for e in item["evidence"])
+    assert any(e.startswith("drift on cloud admin: not in plan SecGroupRule tthc-dmz: ingress IPv4 tcp 22")
+               for e in item["evidence"])
+    assert [k for k, r in rows.items() if r["status"] != "pass"] == [("PDC-CLD-001", "tthc/tenant")]

@@ -93,3 +93,59 @@ def test_a_finding_about_no_tenant_counts_against_every_tenant(lab, lab_plan):
     items, _ = tenants.tenant_items(lab, lab_plan, [finding], CATALOG, no_decisions())
     failing = {i.host for i in items if i.status == Status.FAIL}
     assert failing == {tenants.tenant_name(t) for t in tenants.planned_tenants(lab_plan)}
+
+
+# ------------------------------------------------------------------ live tenants (--tenants --cloud)
+
+
+def _live_result(lab, posture, drift=(), tenants_live=None):
+    from pdc.cloud.audit import Result
+
+    judged = sorted(s.id for s in lab.systems) if tenants_live is None else tenants_live
+    return Result(lab.name, "prod", list(drift), posture, judged, [], {"planned": 0, "cloud": 0}, {})
+
+
+def test_live_tenants_take_the_clouds_posture_and_drift(lab, lab_plan):
+    from pdc.cloud.audit import FAIL, NOT_READ, PASS, Posture
+    from pdc.cloud.compare import Drift
+
+    planned, _ = _judge(lab, lab_plan)
+    posture = []
+    for item in planned:
+        tenant = item.host.split("/")[0]
+        status = NOT_READ if item.control in ("PDC-CLD-004", "PDC-CLD-005") else PASS
+        if (tenant, item.control) == ("tthc", "PDC-CLD-001"):
+            status = FAIL
+        findings = ["[no-admin-ports-from-anywhere] tthc-dmz: ssh from 0.0.0.0/0"] if status == FAIL else []
+        posture.append(Posture(tenant, item.control, status, findings))
+    drift = [Drift("tthc", "not in plan", "SecGroupRule", "tthc-dmz: ingress IPv4 tcp 22 from 0.0.0.0/0",
+                   "PDC-CLD-001"),
+             Drift("qlvb", "changed", "QuotaV2", "network quota", "PDC-CLD-006", "securityGroup", 10, 5)]
+    items, infos = tenants.live_tenant_items(lab, lab_plan, planner.check_policies(lab, lab_plan),
+                                             _live_result(lab, posture, drift), CATALOG, no_decisions())
+    assert len(items) == len(planned) and sorted(infos) == sorted(tenants.tenant_name(s.id) for s in lab.systems)
+    by = {(i.host, i.control): i for i in items}
+    fail = by[("tthc/tenant", "PDC-CLD-001")]
+    assert (fail.item, fail.status) == ("cloud", Status.FAIL)
+    assert "0.0.0.0/0" in fail.evidence[0] and "ssh from 0.0.0.0/0" in fail.reason
+    assert "drift on cloud prod: not in plan SecGroupRule tthc-dmz: ingress IPv4 tcp 22 from 0.0.0.0/0" in fail.evidence
+    quota = by[("qlvb/tenant", "PDC-CLD-006")]
+    assert quota.status == Status.PASS and quota.item == "cloud"
+    assert "drift on cloud prod: changed QuotaV2 network quota (securityGroup: plan 10, cloud 5)" in quota.evidence
+    unread = [i for i in items if i.control in ("PDC-CLD-004", "PDC-CLD-005")]
+    assert unread and all(i.item == "plan" and "judged on the plan" in i.evidence[0] for i in unread)
+    assert all(i.status == Status.PASS for i in items if i is not fail)
+
+
+def test_a_planned_tenant_missing_from_the_cloud_is_an_error(lab, lab_plan):
+    from pdc.cloud.audit import PASS, Posture
+
+    planned, _ = _judge(lab, lab_plan)
+    live = [s.id for s in lab.systems if s.id != "qlvb"]
+    posture = [Posture(i.host.split("/")[0], i.control, PASS) for i in planned if not i.host.startswith("qlvb/")]
+    items, _ = tenants.live_tenant_items(lab, lab_plan, planner.check_policies(lab, lab_plan),
+                                         _live_result(lab, posture, tenants_live=live), CATALOG, no_decisions())
+    missing = [i for i in items if i.host == "qlvb/tenant"]
+    assert missing and all(i.status == Status.ERROR and "cloud prod has no project for tenant qlvb" in i.reason
+                           for i in missing)
+    assert all(i.status == Status.PASS for i in items if i.host != "qlvb/tenant")

@@ -214,3 +214,20 @@ def test_same_resources_with_other_ids_are_no_drift():
     changed = compare.drift(planned, cloud, {"ext-1": "somewhere-else"})
     assert [(d.resource, d.field, d.plan, d.cloud) for d in changed] == [
         ("soc-edge", "externalGateway", "lab-external", "somewhere-else")]
+
+
+def test_audit_cloud_needs_tenants_and_a_readable_cloud(tmp_path):
+    root = _env_copy(tmp_path, None)
+    result = _pdc("audit", str(root), "--no-hosts", "--wan", "--cloud", "prod")
+    assert result.returncode == 2 and "--cloud judges the tenants live: give it with --tenants" in result.stderr
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    clouds = tmp_path / "clouds.yaml"
+    clouds.write_text(f"clouds:\n  prod:\n    auth:\n      auth_url: http://127.0.0.1:{port}/v3\n"
+                      "      username: u\n      password: p\n      project_name: p\n"
+                      "      user_domain_name: Default\n      project_domain_name: Default\n")
+    result = _pdc("audit", str(root), "--no-hosts", "--tenants", "--cloud", "prod", "--report-dir",
+                  str(tmp_path / "r"), env={"OS_CLIENT_CONFIG_FILE": str(clouds)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "--tenants --cloud: cloud 'prod': cannot authenticate" in " ".join(result.stderr.split())
