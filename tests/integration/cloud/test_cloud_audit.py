@@ -34,12 +34,17 @@ def test_up_again_is_warm_and_changes_nothing(lab_cloud, lab_env, tmp_path):
     assert code == 0, out
 
 
+def _ssh_from_anywhere(net):
+    """The change made by hand in Horizon: SSH from 0.0.0.0/0 on tthc's DMZ group."""
+    group = net.find_security_group("tthc-dmz")
+    return net.create_security_group_rule(security_group_id=group.id, direction="ingress", protocol="tcp",
+                                           port_range_min=22, port_range_max=22, remote_ip_prefix="0.0.0.0/0",
+                                           ether_type="IPv4", project_id=group.project_id)
+
+
 def test_ssh_from_anywhere_is_drift_and_fails_cld_001(lab_cloud, lab_env, tmp_path):
     net = lab_cloud.network
-    group = net.find_security_group("tthc-dmz")
-    rule = net.create_security_group_rule(security_group_id=group.id, direction="ingress", protocol="tcp",
-                                          port_range_min=22, port_range_max=22, remote_ip_prefix="0.0.0.0/0",
-                                          ether_type="IPv4", project_id=group.project_id)
+    rule = _ssh_from_anywhere(net)
     try:
         code, data, out = cloud_audit(lab_env.name, tmp_path)
     finally:
@@ -206,10 +211,7 @@ def test_audit_report_tenant_section_from_the_live_cloud(lab_cloud, lab_env, tmp
     assert {i["item"] for i in live if i["control"] in ("PDC-CLD-001", "PDC-CLD-002", "PDC-CLD-006")} == {"cloud"}
 
     net = lab_cloud.network
-    group = net.find_security_group("tthc-dmz")
-    rule = net.create_security_group_rule(security_group_id=group.id, direction="ingress", protocol="tcp",
-                                          port_range_min=22, port_range_max=22, remote_ip_prefix="0.0.0.0/0",
-                                          ether_type="IPv4", project_id=group.project_id)
+    rule = _ssh_from_anywhere(net)
     try:
         failed, rows = report(tmp_path / "ssh")
     finally:

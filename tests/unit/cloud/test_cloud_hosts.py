@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -201,19 +200,13 @@ def test_hosts_file_accepts_cloud_and_nothing_else_new(tmp_path):
         sources.hosts(tmp_path)
 
 
-def test_the_inventory_plugin_refuses_an_unreachable_cloud_in_one_error(tmp_path):
+def test_the_inventory_plugin_refuses_an_unreachable_cloud_in_one_error(tmp_path, unreachable_clouds):
     """The real ansible-inventory on a `source: cloud` copy of lab whose clouds.yaml points nowhere."""
     root = tmp_path / "lab"
     shutil.copytree(paths.INVENTORIES / "lab", root)
     (root / "hosts.pdc.yml").write_text("plugin: pdc_environment\nsource: cloud\n")
     (root / "cloud.pdc.yml").write_text("source: clouds\ncloud: prod\n")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    clouds = tmp_path / "clouds.yaml"
-    clouds.write_text(f"clouds:\n  prod:\n    auth:\n      auth_url: http://127.0.0.1:{port}/v3\n"
-                      "      username: u\n      password: p\n      project_name: p\n"
-                      "      user_domain_name: Default\n      project_domain_name: Default\n")
+    clouds = unreachable_clouds
     environ = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
     environ.update(PYTHONPATH=str(paths.ROOT), ANSIBLE_CONFIG=str(paths.ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                    OS_CLIENT_CONFIG_FILE=str(clouds))

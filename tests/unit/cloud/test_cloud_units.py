@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -95,14 +94,8 @@ def test_a_clouds_yaml_that_is_not_a_file_is_refused(tmp_path):
     assert result.returncode == 1 and "not a regular file" in result.stderr
 
 
-def test_an_unreachable_cloud_is_one_clear_error(tmp_path):
-    with socket.socket() as s:  # a loopback port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    clouds = tmp_path / "clouds.yaml"
-    clouds.write_text(f"clouds:\n  prod:\n    auth:\n      auth_url: http://127.0.0.1:{port}/v3\n"
-                      "      username: u\n      password: p\n      project_name: p\n"
-                      "      user_domain_name: Default\n      project_domain_name: Default\n")
+def test_an_unreachable_cloud_is_one_clear_error(tmp_path, unreachable_clouds):
+    clouds = unreachable_clouds
     root = _env_copy(tmp_path, None)
     for command in (["cloud", "audit", str(root), "--cloud", "prod"], ["plan", str(root), "--cloud", "prod"]):
         result = _pdc(*command, env={"OS_CLIENT_CONFIG_FILE": str(clouds)})
@@ -216,17 +209,11 @@ def test_same_resources_with_other_ids_are_no_drift():
         ("soc-edge", "externalGateway", "lab-external", "somewhere-else")]
 
 
-def test_audit_cloud_needs_tenants_and_a_readable_cloud(tmp_path):
+def test_audit_cloud_needs_tenants_and_a_readable_cloud(tmp_path, unreachable_clouds):
     root = _env_copy(tmp_path, None)
     result = _pdc("audit", str(root), "--no-hosts", "--wan", "--cloud", "prod")
     assert result.returncode == 2 and "--cloud judges the tenants live: give it with --tenants" in result.stderr
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    clouds = tmp_path / "clouds.yaml"
-    clouds.write_text(f"clouds:\n  prod:\n    auth:\n      auth_url: http://127.0.0.1:{port}/v3\n"
-                      "      username: u\n      password: p\n      project_name: p\n"
-                      "      user_domain_name: Default\n      project_domain_name: Default\n")
+    clouds = unreachable_clouds
     result = _pdc("audit", str(root), "--no-hosts", "--tenants", "--cloud", "prod", "--report-dir",
                   str(tmp_path / "r"), env={"OS_CLIENT_CONFIG_FILE": str(clouds)})
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
