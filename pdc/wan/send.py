@@ -30,7 +30,10 @@ def send_lines(conn, lines: list[str], read_timeout: float, block: int = BLOCK,
     `config_command`: the command that opens config mode, when not the plain one (a revert timer)."""
     chosen = platform or driver("cisco_ios")
     try:
-        output = [conn.config_mode(config_command) if config_command else conn.config_mode()]
+        # the opening may print more than a plain one (IOS names the archive file it wrote, which may hold
+        # the hostname): read to the prompt that follows, config or exec (a refusal)
+        output = [conn.config_mode(config_command, pattern=rf"(?:\(config[^)]*\)|{re.escape(conn.base_prompt)})#")
+                  if config_command else conn.config_mode()]
     except ValueError:
         if not config_command:
             raise
