@@ -166,7 +166,7 @@ def push_device(job: Job) -> Result:
                     details["revert"] += f" (timer {revert.minutes} min)"
                     revert = None
             _save(conn, job)
-            if not change.empty:
+            if size:
                 _settle(job, after)
             return Result(job.site, "ok", "; ".join(notes), lines=size, backup=backup, details=details)
         except Exception as exc:  # noqa: BLE001 - every failure is rolled back
