@@ -100,13 +100,13 @@ def test_a_change_that_shuts_the_management_interface_is_reverted_by_the_device(
     before = _configs(lab_env, site)
     creds = load(lab_env)
     intended = render.render_site(lab_env, lab_env.site(site), creds)
-    assert "interface Loopback0\n" in intended
-    shut = intended.replace("interface Loopback0\n", "interface Loopback0\n shutdown\n", 1)
+    assert "\ninterface Loopback0\n" in intended
+    shut = intended.replace("\ninterface Loopback0\n", "\ninterface Loopback0\n shutdown\n", 1)
     target = connect.targets(lab_env, [lab_env.site(site)])[site]
     offset = len(switches_log(lab_env))
 
     refused = push.push_device(push.Job(target, shut, creds, True, None, None))
-    assert refused.status == "refused-lockout" and "Loopback0" in refused.reason
+    assert refused.status == "refused-lockout" and "Loopback0" in refused.reason, refused
 
     result = push.push_device(push.Job(target, shut, creds, True, None, tmp_path, allow_lockout=True))
     assert result.status == "reverted-by-device", result
