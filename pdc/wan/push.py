@@ -8,18 +8,28 @@ Per device, in one worker thread:
    push is unsaved, save it: `ok`);
 4. check the change against the controller's own management path (`lockout`): `refused-lockout`,
    untouched, unless the guard is overridden;
-5. push it in blocks, every line's answer checked (`send`), the banner apart;
-6. read back: the running config must now need no remediation; then `write memory` and the startup
-   config must equal the running one: `ok`;
-7. any failure in 5-6: push the remediation from the current running config back to the backup, over
-   the same session while it lives (a new session is proven to log in before it is closed), else over
-   a new one; read back, compare, save: `failed-rolled-back`, or `failed-rollback-failed`.
+5. push it in blocks, every line's answer checked (`send`), the banner apart. On a platform with a
+   device-side revert (IOS: `configure terminal revert timer N`, minutes), the archive it needs is
+   enabled first when missing (its own small change, outside the timer), then the change opens with the
+   timer: the device archives its running config and restores it by itself unless confirmed in time;
+6. read back: the running config must now need no remediation. With a revert timer, a NEW session
+   from the controller must log in and confirms the change (`configure confirm`: the timer is the
+   device's, any session may confirm; the new one proves the path and privilege the next run needs).
+   When it cannot log in, nothing is confirmed: pdc waits for the device's revert, logs in again,
+   checks the running config equals the archived one (the backup) and reports `reverted-by-device`.
+   Then `write memory` and the startup config must equal the running one: `ok`;
+7. any other failure in 5-6: push the remediation from the current running config back to the backup,
+   over the same session while it lives (a new session is proven to log in before it is closed), else
+   over a new one; read back, compare, confirm a pending timer, save: `failed-rolled-back`, or
+   `failed-rollback-failed`; when no session can get back in while a timer is pending, wait for the
+   device's revert as in 6.
 Other devices carry on; each result says why.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 from pathlib import Path
@@ -36,10 +46,31 @@ from pdc.wan.report import Result
 DEFAULT_WORKERS = 32
 # A config line answers in milliseconds; a dropped session shows only as silence.
 READ_TIMEOUT = 10
+# The device's own revert: the timer a change opens with, in minutes (IOS's unit, 1-120). A push that
+# confirms takes seconds; one that cannot log in again waits for the device: the timer, then GRACE, with
+# a login tried every POLL s (growing to POLL_MAX s).
+REVERT_MINUTES = 5
+REVERT_GRACE = 60.0
+REVERT_POLL = 2.0
+REVERT_POLL_MAX = 15.0
 
 
 class PushError(RuntimeError):
     pass
+
+
+@dataclass
+class Revert:
+    """A change opened with the device's revert timer and not confirmed yet."""
+
+    base: str  # the running config the device archived when the timer opened: what it reverts to
+    opened: float  # time.monotonic() when the timer opened
+    archive_enabled: bool  # pdc enabled the archive just before (outside the timer)
+    minutes: int = REVERT_MINUTES
+
+
+class LoginLost(RuntimeError):
+    """A restore landed, but a new session cannot log in: the device's own revert is the way back."""
 
 
 @dataclass
@@ -111,22 +142,37 @@ def push_device(job: Job) -> Result:
         if not job.apply:
             return Result(job.site, "planned", "; ".join(["dry run", *notes]), lines=change.size, backup=backup,
                           details={"remediation": redact(change.text())})
+        size = change.size
+        details = {"revert": job.target.driver.revert_note} if not change.empty else {}
+        revert: Revert | None = None
         try:
             if not change.empty:
-                _send(conn, change, job)
+                if job.target.driver.reverts:
+                    revert, change = _arm(conn, job, before, running, intended)
+                if not change.empty:
+                    _send(conn, change, job, revert)
                 after = connect.running_config(conn, job.platform)
                 left = diff.change(after, intended, job.platform)
                 if not left.empty:
                     first = redact(left.text().splitlines()[0])
                     raise PushError(f"verify: {left.size} intended line(s) missing after the push (first: {first!r})")
+                if revert is not None:
+                    refused = _prove_and_confirm(job)
+                    if refused is not None:
+                        _close(conn)
+                        conn = None
+                        return _await_revert(job, revert, f"a new session cannot log in after the change "
+                                                          f"({refused})", size, backup, notes)
+                    details["revert"] += f" (timer {revert.minutes} min)"
+                    revert = None
             _save(conn, job)
-            if not change.empty:
+            if size:
                 _settle(job, after)
-            return Result(job.site, "ok", "; ".join(notes), lines=change.size, backup=backup)
+            return Result(job.site, "ok", "; ".join(notes), lines=size, backup=backup, details=details)
         except Exception as exc:  # noqa: BLE001 - every failure is rolled back
             _settle(job, None)  # unknown until the rollback says
             reason = redact(_why(exc))
-            result = _rollback(job, conn, before, reason, change.size, backup)
+            result = _rollback(job, conn, before, reason, size, backup, revert)
             conn = None  # the rollback closed it
             return result
     finally:
@@ -150,9 +196,108 @@ def _lockout(job: Job, conn, running, change: diff.Change) -> str | None:
                          controller)
 
 
-def _send(conn, change: diff.Change, job: Job) -> None:
+def _arm(conn, job: Job, before: str, running, intended) -> tuple[Revert | None, diff.Change]:
+    """Ready the device's revert: the archive lines first when the running config lacks them (a change of
+    their own, outside the timer: the timer cannot open without them); then the change still to send,
+    and the Revert its timer will restore (None when the archive was the whole change)."""
+    chosen = job.target.driver
+    base, enabled = before, False
+    if not _holds(lockout.lines_of(running), chosen.revert_setup):
+        send.send_lines(conn, list(chosen.revert_setup), READ_TIMEOUT, platform=chosen)
+        base, enabled = connect.running_config(conn, job.platform), True
+    change = diff.change(base, intended, job.platform)
+    if change.empty:
+        return None, change
+    return Revert(base, time.monotonic(), enabled), change
+
+
+def _holds(config: lockout.Lines, lines: tuple[str, ...]) -> bool:
+    """The config has the section `lines` describes (its first line, then its children)."""
+    if not lines:
+        return True
+    children = next((kids for text, kids in config if text == lines[0]), None)
+    return children is not None and all(line.strip() in children for line in lines[1:])
+
+
+def _prove_and_confirm(job: Job) -> str | None:
+    """A new session logs in and confirms the pending change; why it could not log in, else None.
+    A confirmation the device refuses raises (the change is then rolled back)."""
+    log = job.session_dir / f"{job.site}.confirm.log" if job.session_dir else None
+    try:
+        proof = connect.connect(job.target, job.creds, log)
+    except Exception as exc:  # noqa: BLE001 - any failure to log in: not confirmed
+        return connect.classify(exc)
+    try:
+        _confirm(proof, job)
+    finally:
+        _close(proof)
+    return None
+
+
+def _confirm(conn, job: Job) -> None:
+    command = job.target.driver.revert_confirm
+    output = conn.send_command(command, read_timeout=READ_TIMEOUT)
+    error = re.search(job.target.driver.error_pattern, output)
+    if error:
+        raise PushError(f"the device refused {command!r} ({error.group(0)})")
+
+
+def _same(a: str, b: str, platform: str) -> bool:
+    return diff.change(a, b, platform).empty and diff.change(b, a, platform).empty
+
+
+def _await_revert(job: Job, revert: Revert, why: str, lines: int, backup: str | None,
+                  notes: list[str] | None = None) -> Result:
+    """Not confirmed: wait for the device to restore its archived config by itself, log in again, check
+    the running config equals the archived one (saved, so a reload keeps it): `reverted-by-device`."""
+    log = job.session_dir / f"{job.site}.revert.log" if job.session_dir else None
+    deadline = revert.opened + revert.minutes * 60 + REVERT_GRACE
+    delay, last = REVERT_POLL, why
+    details = {"revert": job.target.driver.revert_note + f" (timer {revert.minutes} min, not confirmed)"}
+    prefix = "; ".join([*(notes or []), why])
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            _settle(job, None)
+            return Result(job.site, "failed-rollback-failed",
+                          f"{prefix}; not confirmed, and the device was not found reverted within its "
+                          f"{revert.minutes} min timer and {REVERT_GRACE:.0f}s (last: {last})", lines,
+                          backup=backup, details=details)
+        time.sleep(min(delay, remaining))
+        delay = min(delay * 1.5, REVERT_POLL_MAX)
+        try:
+            conn = connect.connect(job.target, job.creds, log)
+        except Exception as exc:  # noqa: BLE001 - not back yet
+            last = f"login: {connect.classify(exc)}"
+            continue
+        try:
+            now = connect.running_config(conn, job.platform)
+            if not _same(now, revert.base, job.platform):
+                last = "logged in, but the running config is not the archived one yet"
+                continue
+            if not diff.saved_equals_running(now, connect.startup_config(conn, job.platform), job.platform):
+                _save(conn, job, now)  # only the archive lines pdc enabled can differ from the startup config
+            _settle(job, now)
+        except Exception as exc:  # noqa: BLE001
+            last = _why(exc)
+            continue
+        finally:
+            _close(conn)
+        waited = time.monotonic() - revert.opened
+        details["waited_seconds"] = round(waited, 1)
+        equal = "its running config equals the backup" if not revert.archive_enabled else \
+            "its running config equals the backup plus the archive lines pdc enabled before the change (saved)"
+        return Result(job.site, "reverted-by-device",
+                      f"{prefix}; not confirmed: the device reverted on its own ({waited:.0f}s after the change "
+                      f"opened) and {equal}", lines, backup=backup, details=details)
+
+
+def _send(conn, change: diff.Change, job: Job, revert: Revert | None = None) -> None:
     if change.lines:
-        send.send_lines(conn, change.lines, READ_TIMEOUT, platform=job.target.driver)
+        opening = job.target.driver.revert_open.format(minutes=revert.minutes) if revert is not None else None
+        if revert is not None:
+            revert.opened = time.monotonic()
+        send.send_lines(conn, change.lines, READ_TIMEOUT, platform=job.target.driver, config_command=opening)
     if change.banner:
         send.send_banner(conn, change.banner, READ_TIMEOUT)
     conn.set_base_prompt()  # the hostname may have changed
@@ -173,16 +318,24 @@ def _save(conn, job: Job, running: str | None = None) -> None:
         raise PushError(f"after {chosen.save_command!r} the startup config still differs from the running config")
 
 
-def _rollback(job: Job, conn, before: str, reason: str, lines: int, backup: str | None) -> Result:
+def _rollback(job: Job, conn, before: str, reason: str, lines: int, backup: str | None,
+              revert: Revert | None = None) -> Result:
     """Restore `before`. Over `conn` while it lives; a new session is opened only to replace a dead one,
-    and, before the live one is closed, to prove that a new login works after the restore."""
+    and, before the live one is closed, to prove that a new login works after the restore. With the
+    device's revert timer pending: the restore is confirmed once proven; when no session gets back in,
+    the device's own revert is awaited."""
     log = job.session_dir / f"{job.site}.rollback.log" if job.session_dir else None
     path = "over the same session"
     failure = None
     try:
         if conn is not None and _alive(conn):
             try:
-                return _restore(job, conn, before, reason, lines, backup, path, prove_login=True)
+                return _restore(job, conn, before, reason, lines, backup, path, prove_login=True, revert=revert)
+            except LoginLost as exc:
+                _close(conn)
+                conn = None
+                return _await_revert(job, revert, f"{reason}; rollback {path}: restored, but a new login fails "
+                                                  f"({exc})", lines, backup)
             except Exception as exc:  # noqa: BLE001 - the old session failed too: it is as good as dead
                 failure = _why(exc)
         _close(conn)
@@ -191,11 +344,14 @@ def _rollback(job: Job, conn, before: str, reason: str, lines: int, backup: str 
         try:
             conn = connect.connect(job.target, job.creds, log)
         except Exception as exc:  # noqa: BLE001
+            if revert is not None:
+                return _await_revert(job, revert, f"{reason}; rollback {path}: cannot reconnect "
+                                                  f"({connect.classify(exc)})", lines, backup)
             return Result(job.site, "failed-rollback-failed",
                           f"{reason}; rollback {path}: cannot reconnect ({connect.classify(exc)})", lines,
                           backup=backup)
         try:
-            return _restore(job, conn, before, reason, lines, backup, path, prove_login=False)
+            return _restore(job, conn, before, reason, lines, backup, path, prove_login=False, revert=revert)
         except Exception as exc:  # noqa: BLE001
             return Result(job.site, "failed-rollback-failed", f"{reason}; rollback {path}: {_why(exc)}", lines,
                           backup=backup)
@@ -204,7 +360,7 @@ def _rollback(job: Job, conn, before: str, reason: str, lines: int, backup: str 
 
 
 def _restore(job: Job, conn, before: str, reason: str, lines: int, backup: str | None, path: str,
-             prove_login: bool) -> Result:
+             prove_login: bool, revert: Revert | None = None) -> Result:
     _resync(conn)
     now = connect.running_config(conn, job.platform)
     restore = diff.change(now, before, job.platform)
@@ -216,6 +372,18 @@ def _restore(job: Job, conn, before: str, reason: str, lines: int, backup: str |
         return Result(job.site, "failed-rollback-failed",
                       f"{reason}; rollback {path}: {check.size} line(s) still differ from the backup", lines,
                       backup=backup)
+    details = {"restored_lines": restore.size, "rollback": path, "revert": job.target.driver.revert_note}
+    if revert is not None:
+        # the backup is back: prove a new login before stopping the device's timer (its revert is the
+        # way back if that login fails), then confirm
+        if prove_login:
+            try:
+                _close(connect.connect(job.target, job.creds))
+            except Exception as exc:  # noqa: BLE001
+                raise LoginLost(connect.classify(exc)) from None
+            prove_login = False
+        _confirm(conn, job)
+        details["revert"] += " (pending timer confirmed after the restore)"
     _save(conn, job, restored)
     _settle(job, restored)
     if prove_login:
@@ -227,7 +395,7 @@ def _restore(job: Job, conn, before: str, reason: str, lines: int, backup: str |
                           f"({connect.classify(exc)})", lines, backup=backup)
     return Result(job.site, "failed-rolled-back",
                   f"{reason}; restored to the pre-push config {path} and saved", lines, backup=backup,
-                  details={"restored_lines": restore.size, "rollback": path})
+                  details=details)
 
 
 def _settle(job: Job, running: str | None) -> None:

@@ -22,7 +22,7 @@ from pdc.controls import load_catalog
 from pdc.environment import Environment
 from pdc.flows import flows
 from pdc.schema import Site
-from pdc.wan import profiles
+from pdc.wan import platforms, profiles
 from pdc.wan.credentials import Credentials
 
 TIERS = ("dc", "district", "commune")
@@ -167,6 +167,8 @@ def context(env: Environment, site: Site, creds: Credentials) -> dict:
         "profile": profile,
         "management_vlan": env.settings.vlan_plan.management,
         "mgmt_ip": env.mgmt_ip(site),
+        # the archive the device's own revert needs (pdc.wan.platforms): rendered, so a later diff keeps it
+        "revert_setup": list(platforms.driver(site.platform).revert_setup),
         "nets": nets,
         "access": access,
         "trunk": profile.uplinks[1],

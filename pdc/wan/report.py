@@ -22,13 +22,16 @@ from pdc.wan.redact import redact
 # push statuses; diff/verify add their own (changes, compliant, drift). refused-lockout: the change
 # would cut the controller's path; unsaved: running differs from startup; not-attempted: the run was
 # interrupted before the device started; host-key-*: the device's SSH key is not the pinned one;
-# refused-placeholder: the intended config was rendered without credentials.
+# refused-placeholder: the intended config was rendered without credentials; reverted-by-device: a new
+# login failed after the change, pdc did not confirm, and the device restored its archived config itself.
 FAILED = {"failed-rolled-back", "failed-rollback-failed", "unreachable", "error", "drift", "refused-lockout",
-          "refused-placeholder", "unsaved", "not-attempted", "host-key-mismatch", "host-key-unknown"}
+          "refused-placeholder", "unsaved", "not-attempted", "host-key-mismatch", "host-key-unknown",
+          "reverted-by-device"}
 COLOURS = {"ok": "green", "unchanged": "green", "compliant": "green", "planned": "yellow", "changes": "yellow",
            "failed-rolled-back": "red", "failed-rollback-failed": "bold red", "unreachable": "red",
            "error": "red", "drift": "red", "refused-lockout": "red", "unsaved": "red", "not-attempted": "yellow",
-           "host-key-mismatch": "bold red", "host-key-unknown": "red", "refused-placeholder": "bold red"}
+           "host-key-mismatch": "bold red", "host-key-unknown": "red", "refused-placeholder": "bold red",
+           "reverted-by-device": "red"}
 
 
 @dataclass

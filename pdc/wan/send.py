@@ -24,11 +24,21 @@ POLL = 0.005
 
 
 def send_lines(conn, lines: list[str], read_timeout: float, block: int = BLOCK,
-               platform: Driver | None = None) -> str:
+               platform: Driver | None = None, config_command: str | None = None) -> str:
     """Send config lines in config mode (entered and left here, as send_banner does); raise on the
-    first refused line. `platform`: the device's driver (its prompt and error patterns)."""
+    first refused line. `platform`: the device's driver (its prompt and error patterns);
+    `config_command`: the command that opens config mode, when not the plain one (a revert timer)."""
     chosen = platform or driver("cisco_ios")
-    output = [conn.config_mode()]
+    try:
+        # the opening may print more than a plain one (IOS names the archive file it wrote, which may hold
+        # the hostname): read to the prompt that follows, config or exec (a refusal)
+        output = [conn.config_mode(config_command, pattern=rf"(?:\(config[^)]*\)|{re.escape(conn.base_prompt)})#")
+                  if config_command else conn.config_mode()]
+    except ValueError:
+        if not config_command:
+            raise
+        raise ConfigInvalidException(f"Invalid input detected at command: {config_command}, "
+                                     f"matched error: the device did not enter config mode") from None
     for start in range(0, len(lines), block):
         chunk = lines[start:start + block]
         conn.write_channel("".join(conn.normalize_cmd(line) for line in chunk))

@@ -114,7 +114,7 @@ GLOBAL = [
     _r(rf"crypto key generate rsa(?: general-keys)?(?: modulus {NUM})?"),
     _r(r"no ip domain[- ]lookup"),
     _r(r"port-channel load-balance \S+", 2),
-    _r(r"archive"),
+    _r(r"archive", None, "archive"),
 ]
 
 INTERFACE = [
@@ -184,6 +184,14 @@ ROUTER = [
     _r(rf"timers throttle spf {NUM} {NUM} {NUM}", 3),
 ]
 
+# `archive`: where the running config is archived (the revert timer's snapshot lands there)
+ARCHIVE = [
+    _r(r"path (?:flash|disk0|bootflash|nvram):\S+", 1),
+    _r(r"maximum (?:1[0-4]|[1-9])", 1),
+    _r(rf"time-period {NUM}", 1),
+    _r(r"write-memory"),
+]
+
 _ADDR = rf"(?:any|host {IP}|{IP}(?: {IP})?)"
 ACL = [
     _r(rf"(?:{NUM} )?(?:permit|deny) {_ADDR}(?: log)?"),
@@ -194,6 +202,7 @@ ACL = [
 
 MODES: dict[str, list[Rule]] = {
     "global": GLOBAL, "interface": INTERFACE, "vlan": VLAN, "line": LINE, "router": ROUTER, "acl": ACL,
+    "archive": ARCHIVE,
 }
 
 # Lines whose *negation* is what the running config shows (the feature is on by default):
@@ -207,11 +216,13 @@ DEFAULT_ON = {
     "line": re.compile(r"^$"),
     "vlan": re.compile(r"^$"),
     "acl": re.compile(r"^$"),
+    "archive": re.compile(r"^$"),
 }
 
 PROMPTS = {
     "global": "config", "interface": "config-if", "vlan": "config-vlan", "line": "config-line",
     "router": "config-router", "acl": "config-std-nacl",
+    "archive": "config-archive",
 }
 
 

@@ -5,6 +5,9 @@
   evaluator is the WAN engine's own, ``pdc.wan.acl``, so guard and device agree). A refused client
   has its TCP connection closed before the SSH banner, as on IOS. An access-class naming a missing
   ACL permits everything (IOS does the same).
+- **Management interface.** While the interface holding the management address is ``shutdown``, a
+  new connection to that address is closed at once (the listener stays: the lab has one address per
+  device and no other path to model); sessions already open carry on, as the lab's one netns allows.
 - **Syslog.** Each ``logging host A [transport udp|tcp [port N]]`` gets real messages, sent from the
   device's address, in IOS's format (``<189>12: *Dec  7 13:10:20.123 UTC: %SYS-5-CONFIG_I: ...``, no
   hostname field: a collector files them by the sender's address). Facility local7.
@@ -101,6 +104,9 @@ class MgmtPlane:
     def vty_permits(self, source: str) -> tuple[bool, str]:
         """(permitted, why) for a new SSH session from ``source`` (the session takes vty 0)."""
         lines = self._lines()
+        down = self.shut_interface(lines)
+        if down is not None:
+            return False, f"{down} holding {self.address} is shut down"
         for text, children in lines:
             words = text.split()
             if words[:2] != ["line", "vty"] or len(words) < 3 or words[2] != "0":
@@ -118,6 +124,15 @@ class MgmtPlane:
                     return False, f"access-class {parts[1]}: {exc}"
                 return verdict.permitted, f"access-class {parts[1]}: {verdict.entry}"
         return True, "no access-class"
+
+    def shut_interface(self, lines=None) -> str | None:
+        """The interface holding the management address when it is `shutdown` (the address is down: a
+        new connection to it gets no answer from the device), else None."""
+        for text, children in lines if lines is not None else self._lines():
+            if text.startswith("interface ") and "shutdown" in children and \
+                    any(c.split()[:3] == ["ip", "address", self.address] for c in children):
+                return text.split(" ", 1)[1]
+        return None
 
     # ------------------------------------------------------------ syslog
 

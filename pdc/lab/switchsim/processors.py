@@ -16,7 +16,7 @@ from fake_switches.command_processing.base_command_processor import BaseCommandP
 from fake_switches.command_processing.shell_session import ShellSession
 
 from pdc.lab.switchsim import grammar
-from pdc.lab.switchsim.store import INCOMPLETE, INVALID, ConfigError, Section
+from pdc.lab.switchsim.store import INCOMPLETE, INVALID, ConfigError, RollbackRefused, Section
 
 log = logging.getLogger("pdc.switchsim")
 
@@ -83,11 +83,47 @@ class ExecProcessor(BaseCommandProcessor):
         pass
 
     def do_configure(self, *args):
-        if args and not "terminal".startswith(args[0]):
-            _invalid(self, "configure " + " ".join(args))
+        words = list(args)
+        line = "configure " + " ".join(words)
+        if words and len(words[0]) >= 2 and "confirm".startswith(words[0]) and len(words) == 1:
+            # any session may confirm the pending change (the timer is the device's, not the session's)
+            shell = self.terminal_controller
+            self.device.confirm_rollback(getattr(shell, "user", "unknown"), getattr(shell, "peer", "unknown"))
             return
+        if words and len(words[0]) >= 3 and "revert".startswith(words[0]):
+            self._revert(words[1:], line)
+            return
+        if words and not "terminal".startswith(words[0]):
+            _invalid(self, line)
+            return
+        if len(words) > 1:
+            minutes = _revert_timer(words[1:])
+            if minutes is None:
+                _invalid(self, line)
+                return
+            try:
+                archive = self.device.arm_rollback(minutes)
+            except RollbackRefused as exc:
+                self.write_line(str(exc))
+                return
+            self.write_line(f"Rollback Confirmed Change: Backing up current running config to {archive}")
+            self.write_line("")
         self.write_line("Enter configuration commands, one per line.  End with CNTL/Z.")
         self.move_to(self.config_processor)
+
+    def _revert(self, words: list[str], line: str) -> None:
+        """`configure revert now` (roll back at once) or `configure revert timer N` (restart the timer)."""
+        if words and "now".startswith(words[0]) and len(words) == 1:
+            if self.device.rollback is None:
+                self.write_line("%No Rollback Confirmed Change pending")
+                return
+            self.device.expire()
+            return
+        minutes = _revert_timer(words) if words and words[0] != "idle" else None
+        if minutes is None:
+            _invalid(self, line)
+        elif not self.device.reset_rollback_timer(minutes):
+            self.write_line("%No Rollback Confirmed Change pending")
 
     def do_write(self, *args):
         if args and not "memory".startswith(args[0]):
@@ -344,6 +380,18 @@ class ConfigProcessor(BaseCommandProcessor):
             self.device.config.set_banner(kind, delimiter, body)
         else:
             body.append(line.rstrip("\r"))
+
+
+def _revert_timer(words: list[str]) -> int | None:
+    """`revert timer N` (N in minutes, 1-120) -> N; anything else -> None."""
+    if len(words) == 3 and len(words[0]) >= 3 and "revert".startswith(words[0]) and \
+            len(words[1]) >= 2 and "timer".startswith(words[1]) and words[2].isdigit():
+        minutes = int(words[2])
+        return minutes if 1 <= minutes <= 120 else None
+    if len(words) == 2 and len(words[0]) >= 2 and "timer".startswith(words[0]) and words[1].isdigit():
+        minutes = int(words[1])  # `configure revert timer N`
+        return minutes if 1 <= minutes <= 120 else None
+    return None
 
 
 def _short(name: str) -> str:

@@ -30,6 +30,10 @@ class ConfigError(Exception):
     """A line the device refuses; the message is what IOS prints."""
 
 
+class RollbackRefused(Exception):
+    """A revert-timer command the device refuses; the message is what IOS prints."""
+
+
 INVALID = "% Invalid input detected at '^' marker."
 INCOMPLETE = "% Incomplete command."
 
@@ -72,6 +76,20 @@ class SwitchConfig:
 
     def save(self) -> None:
         self.startup = copy.deepcopy(self.root)
+
+    def archive_path(self) -> str | None:
+        """The `path` of the `archive` section (where IOS archives the running config), or None."""
+        section = self.root.child("archive")
+        line = next((c.text for c in section.children if c.text.startswith("path ")), None) if section else None
+        return line.split(" ", 1)[1] if line else None
+
+    def snapshot(self) -> Section:
+        return copy.deepcopy(self.root)
+
+    def replace(self, snapshot: Section) -> None:
+        """The running config becomes `snapshot` (IOS's rollback: a configure replace with the archive).
+        In place: sessions in config mode hold the root."""
+        self.root.children = copy.deepcopy(snapshot).children
 
     # ------------------------------------------------------------ writing
 

@@ -31,6 +31,18 @@ class Driver:
     never_remove: re.Pattern  # remediation lines never sent: the device's own VLAN 1, ports and SVI 1
     not_config: re.Pattern  # show-output lines that say nothing about the config (headers, comments)
     header: re.Pattern  # stripped before parsing (hier_config does not know it)
+    # the device's own revert (IOS: `configure terminal revert timer N` in minutes, `configure confirm`):
+    # the config lines that must be in the running config before a timed change can open (the archive
+    # the device snapshots its running config to), the command that opens the change, the one that
+    # confirms it. Empty: the platform has no such mechanism in pdc and only the controller rolls back.
+    revert_setup: tuple[str, ...] = ()
+    revert_open: str = ""  # with {minutes}
+    revert_confirm: str = ""
+    revert_note: str = ""  # what the report says of a push's revert on this platform
+
+    @property
+    def reverts(self) -> bool:
+        return bool(self.revert_open)
 
     def save(self, conn) -> str:
         """Save the running config; raise SaveNotConfirmed unless the device acknowledged it."""

@@ -27,4 +27,10 @@ DRIVER = Driver(
                           r"Using \d+ out of \d+ bytes|!.*|ntp clock-period \d+|\s*)$"),
     # hier_config skips the running config's header itself, not the startup config's NVRAM line
     header=re.compile(r"^Using \d+ out of \d+ bytes.*$", re.M),
+    # Configuration Rollback Confirmed Change: the archive in the device's flash (the snapshot taken when
+    # the timed change opens lands there), the timer in minutes (1-120), the confirmation from any session
+    revert_setup=("archive", " path flash:pdc-archive", " maximum 5"),
+    revert_open="configure terminal revert timer {minutes}",
+    revert_confirm="configure confirm",
+    revert_note="device-side revert: configure terminal revert timer, confirmed after a new login",
 )

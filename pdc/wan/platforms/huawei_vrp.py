@@ -27,4 +27,7 @@ DRIVER = Driver(
         r"^undo (?:vlan 1|interface (?:Vlanif1|(?:Ethernet|GigabitEthernet|XGigabitEthernet)\S+))$"),
     not_config=re.compile(r"^(?:#.*|!.*|return|\s*)$"),
     header=re.compile(r"^!(?:Software Version|Last configuration was).*$", re.M),
+    # no device-side revert in pdc for VRP yet (V8's `commit trial` is not used; V5 has none): the
+    # controller rolls back, as before
+    revert_note="controller-side rollback only: no device-side revert timer on huawei_vrp in pdc",
 )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pdc import paths
 
@@ -39,3 +41,25 @@ def pdc(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 def report(path: Path) -> dict:
     return json.loads(path.read_text())
+
+
+def controller_entry(env) -> tuple[str, str]:
+    """The management entry that admits the controller (the lab's gateway link), and its address."""
+    from pdc.lab import netns
+
+    gateway = env.settings.lab.gateway_network
+    return str(gateway), str(netns.machine_address(gateway))
+
+
+@pytest.fixture
+def without_controller(lab_env, tmp_path) -> str:
+    """A copy of the lab environment (same name, same emulated WAN) whose management sources no longer
+    include the controller's address: every VTY ACL it renders refuses the controller."""
+    copy = tmp_path / "lab"
+    shutil.copytree(lab_env.root, copy)
+    data = yaml.safe_load((copy / "environment.yml").read_text())
+    entry, _ = controller_entry(lab_env)
+    assert entry in data["shared_services"]["management"]
+    data["shared_services"]["management"].remove(entry)
+    (copy / "environment.yml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    return str(copy)

@@ -78,7 +78,9 @@ def test_no_foreign_secret_reaches_any_output(fresh_wan, lab_env, tmp_path):
     backups = sorted((tmp_path / "backups").rglob("*.cfg"))
     assert any("tacacs-server key " + MARK in p.read_text() for p in backups)
     logs = sorted(Path(pushed["sessions"]).glob("*.log"))
-    assert {p.stem for p in logs} == {s.id for s in lab_env.sites}
+    # one session log per device, and one of the new session that proved the login and confirmed the change
+    assert {p.stem for p in logs if not p.stem.endswith(".confirm")} == {s.id for s in lab_env.sites}
+    assert {p.stem for p in logs if p.stem.endswith(".confirm")} == {f"{s.id}.confirm" for s in lab_env.sites}
 
     outputs = {f"{r.args[1:3]} output": r.stdout + r.stderr for r in runs}
     outputs.update({str(p): p.read_text(errors="replace") for p in [*backups, *logs, *tmp_path.glob("*.json")]})

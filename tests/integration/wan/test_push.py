@@ -45,7 +45,9 @@ def test_push_then_diff_is_clean_and_second_push_changes_nothing(fresh_wan, lab_
     backups = list(Path(data["backups"]).glob("*.cfg"))
     assert sorted(p.stem for p in backups) == sorted(s.id for s in lab_env.sites)
     logs = list(Path(data["sessions"]).glob("*.log"))
-    assert len(logs) == len(lab_env.sites)
+    # each device's session, and the new one that proved a login and confirmed the revert timer
+    expected = sorted(f"{s.id}{kind}.log" for s in lab_env.sites for kind in ("", ".confirm"))
+    assert sorted(p.name for p in logs) == expected
     assert any("secret 9 <redacted>" in p.read_text() for p in logs)  # pattern redaction of the hash
     for path in backups + logs + [tmp_path / "push1.json", tmp_path / "diff.json"]:
         _no_secret(path.read_text(errors="replace"), fresh_wan)

@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from pdc import paths
 from pdc.lab.switchsim.store import SwitchConfig
 from pdc.wan import connect, diff, profiles
-from tests.integration.wan.conftest import ENV, PDC, pdc, report
+from tests.integration.wan.conftest import ENV, PDC, controller_entry, pdc, report
 
 pytestmark = pytest.mark.lab
 
-
-
-def _controller(env) -> tuple[str, str]:
-    """The management entry that admits the controller (the lab's gateway link), and its address."""
-    from pdc.lab import netns
-
-    gateway = env.settings.lab.gateway_network
-    return str(gateway), str(netns.machine_address(gateway))
 
 
 def _wildcard(entry: str) -> str:
@@ -75,23 +65,8 @@ def _wait_for_log(log: Path, offset: int, needle: str, timeout: float = 60) -> N
     raise AssertionError(f"{needle!r} never appeared in {log}")
 
 
-@pytest.fixture
-def without_controller(lab_env, tmp_path) -> str:
-    """A copy of the lab environment (same name, same emulated WAN) whose management sources no longer
-    include the controller's address: every VTY ACL it renders refuses the controller."""
-    copy = tmp_path / "lab"
-    shutil.copytree(lab_env.root, copy)
-    data = yaml.safe_load((copy / "environment.yml").read_text())
-    entry, _ = _controller(lab_env)
-    assert entry in data["shared_services"]["management"]
-    data["shared_services"]["management"].remove(entry)
-    (copy / "environment.yml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
-    return str(copy)
-
-
-def test_a_change_that_cuts_the_controller_is_refused_untouched_unless_allowed(fresh_wan, lab_env, without_controller,
-                                                                                tmp_path):
-    entry, me = _controller(lab_env)
+def test_a_change_that_cuts_the_controller_is_refused_untouched(fresh_wan, lab_env, without_controller, tmp_path):
+    entry, me = controller_entry(lab_env)
     first = pdc("wan", "push", ENV(lab_env), "--limit", "dc", "--apply", "--yes", "--quiet")
     assert first.returncode == 0, first.stderr[-2000:]
     before = {site: _configs(lab_env, site)[0] for site in ("dc", "nam-sach-01")}
@@ -113,27 +88,7 @@ def test_a_change_that_cuts_the_controller_is_refused_untouched_unless_allowed(f
     dry = pdc("wan", "push", without_controller, "--limit", "dc", "--quiet", "--report", str(tmp_path / "dry.json"))
     assert report(tmp_path / "dry.json")["summary"] == {"refused-lockout": 1} and dry.returncode == 1
 
-    allowed = pdc("wan", "push", without_controller, "--limit", "dc,nam-sach-01", "--apply", "--yes", "--quiet",
-                  "--allow-lockout", "--report", str(tmp_path / "allowed.json"))
-    assert allowed.returncode == 0, allowed.stderr[-2000:]
-    data = report(tmp_path / "allowed.json")
-    assert data["summary"] == {"ok": 2}
-    assert all("lockout guard overridden (--allow-lockout): line vty 0 4" in d["reason"] for d in data["devices"])
-    assert f"permit {_wildcard(entry)}" in before["dc"]
-    # a real lockout: the device now enforces the ACL the push left, against the controller's real address;
-    # the connection is closed before the SSH banner (as on IOS), so nothing is ever authenticated
-    for site in ("dc", "nam-sach-01"):
-        with pytest.raises(Exception) as refused_login:  # noqa: PT011 - Netmiko wraps paramiko's error
-            _configs(lab_env, site)
-        assert "banner" in str(refused_login.value).lower() or "closed" in str(refused_login.value).lower(), \
-            refused_login.value
-    log = switches_log(lab_env)
-    assert f"dc: refused {me} (access-class VTY-MGMT: deny any log)" in log
-    assert "nam-sach-01: refused" in log
-    # and the engine reports the device as unreachable from now on
-    still = pdc("wan", "diff", ENV(lab_env), "--limit", "dc", "--quiet", "--report", str(tmp_path / "after.json"))
-    assert still.returncode == 1
-    assert report(tmp_path / "after.json")["devices"][0]["status"] == "unreachable"
+    # pushed anyway (--allow-lockout), the device's own revert undoes it: tests/integration/wan/test_revert.py
 
 
 def switches_log(env) -> str:

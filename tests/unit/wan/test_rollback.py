@@ -34,7 +34,7 @@ def world(monkeypatch):
         state["logins"].append(session)
         return session
 
-    def fake_restore(job, conn, before, reason, lines, backup, path, prove_login):
+    def fake_restore(job, conn, before, reason, lines, backup, path, prove_login, revert=None):
         state["restored_over"].append((conn.name, prove_login))
         if conn.name in state["restore_fails_on"]:
             raise OSError("socket closed")
