@@ -114,3 +114,11 @@ def settings(text: str, sep: str | None = None) -> dict[str, str]:
 def octal_at_most(mode: str, limit: str) -> bool:
     """True when a mode sets no permission bit outside limit (e.g. 600 within 640)."""
     return int(mode, 8) & ~int(limit, 8) & 0o7777 == 0
+
+
+def check_unit_state(facts, evidence, service: str, want_enabled: bool) -> None:
+    """A service is enabled (at boot) or active (now), as the item asks; the unit's state is the evidence."""
+    unit = facts.unit(f"{service}.service")
+    evidence(f"{service}.service {unit.get('UnitFileState')} {unit.get('ActiveState')}")
+    key, want = ("UnitFileState", "enabled") if want_enabled else ("ActiveState", "active")
+    assert unit.get(key) == want, f"{service} is not {want}"

@@ -10,7 +10,7 @@ import pytest
 from pdc.audit import expected
 from pdc.audit.facts import AUDIT_RULES, AUDIT_STATUS, RSYSLOG_CONF
 from pdc.audit.policy import norm
-from pdc.audit.suite import Item, active_lines, items, settings, soc_collector
+from pdc.audit.suite import Item, active_lines, check_unit_state, items, settings, soc_collector
 
 RULES_FILE = "/etc/audit/rules.d/50-pdc.rules"
 
@@ -29,10 +29,7 @@ def test_auditd_running(target, item, facts, evidence):
         status = _audit_status(facts, evidence)
         assert status.get("enabled") in ("1", "2"), f"kernel auditing is {status.get('enabled')}"
         return
-    unit = facts.unit("auditd.service")
-    evidence(f"auditd.service {unit.get('UnitFileState')} {unit.get('ActiveState')}")
-    key, want = ("UnitFileState", "enabled") if item.id.endswith("enabled") else ("ActiveState", "active")
-    assert unit.get(key) == want, f"auditd is not {want}"
+    check_unit_state(facts, evidence, "auditd", item.id.endswith("enabled"))
 
 
 def _auditd_items(t):
@@ -101,10 +98,7 @@ def test_rsyslog_and_journald(target, item, facts, evidence):
         assert rules, "rsyslog has no rule for the auth and authpriv facilities"
         return
     if item.id.startswith("rsyslog"):
-        unit = facts.unit("rsyslog.service")
-        evidence(f"rsyslog.service {unit.get('UnitFileState')} {unit.get('ActiveState')}")
-        key, want = ("UnitFileState", "enabled") if item.id.endswith("enabled") else ("ActiveState", "active")
-        assert unit.get(key) == want, f"rsyslog is not {want}"
+        check_unit_state(facts, evidence, "rsyslog", item.id.endswith("enabled"))
         return
     effective = settings(facts.run("systemd-analyze cat-config systemd/journald.conf").stdout, "=")
     evidence(f"journald {item.id}={effective.get(item.id)}")

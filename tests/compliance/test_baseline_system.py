@@ -8,7 +8,7 @@ import pytest
 
 from pdc.audit.facts import DEBSUMS, LOGIN_SHELL, PWQUALITY
 from pdc.audit.policy import norm, per_control, setting
-from pdc.audit.suite import Item, active_lines, items, octal_at_most, settings
+from pdc.audit.suite import Item, active_lines, check_unit_state, items, octal_at_most, settings
 
 # ------------------------------------------------------------------ packages (CIS 2.1.x / 2.2.x)
 
@@ -63,10 +63,7 @@ CRON_PATHS = {"/etc/crontab": "600", "/etc/cron.hourly": "700", "/etc/cron.daily
 @items(lambda t: [Item(p, m) for p, m in CRON_PATHS.items()] + [Item("cron enabled"), Item("cron active")])
 def test_cron_permissions(target, item, facts, evidence):
     if item.id.startswith("cron "):
-        unit = facts.unit("cron.service")
-        evidence(f"cron.service {unit.get('UnitFileState')} {unit.get('ActiveState')}")
-        key, want = ("UnitFileState", "enabled") if item.id.endswith("enabled") else ("ActiveState", "active")
-        assert unit.get(key) == want, f"cron is not {want}"
+        check_unit_state(facts, evidence, "cron", item.id.endswith("enabled"))
         return
     _mode(facts, evidence, item.id, item.value)
 
